@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from .health import health
+
+urlpatterns = [
+    path("health", health, name="health"),
+    path("api/", include("dreamapi.api_urls")),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("dashboard/", include("tenants.urls")),
+    path("", RedirectView.as_view(pattern_name="dashboard:home", permanent=False)),
+]

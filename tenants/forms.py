@@ -1,0 +1,70 @@
+from django import forms
+
+from billing.models import Tier, tier_slug_validator
+
+from .models import Project
+
+
+class ProjectCreateForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    kind = forms.ChoiceField(choices=Project.Kind.choices, initial=Project.Kind.SAAS, label="Type")
+
+
+class ProjectSettingsForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    rate_limit_per_minute = forms.IntegerField(min_value=1, max_value=100_000, label="Rate limit per end user (per minute)")
+    allowed_origins = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Browser origins allowed to call publishable-key endpoints, one per line (https://app.example.com).",
+    )
+
+    def clean_allowed_origins(self) -> list[str]:
+        from django.core.validators import URLValidator
+
+        origins = []
+        for line in self.cleaned_data["allowed_origins"].splitlines():
+            origin = line.strip().rstrip("/")
+            if not origin:
+                continue
+            try:
+                URLValidator(schemes=["http", "https"])(origin)
+            except forms.ValidationError as exc:
+                raise forms.ValidationError(f"{origin} is not an origin like https://app.example.com.") from exc
+            if origin.count("/") > 2:
+                raise forms.ValidationError(f"{origin}: an origin has no path.")
+            origins.append(origin)
+        return origins
+
+
+class TierForm(forms.Form):
+    slug = forms.CharField(max_length=40, validators=[tier_slug_validator], label="Id", help_text="e.g. pro")
+    name = forms.CharField(max_length=80)
+    price_cents = forms.IntegerField(min_value=0, label="Price (minor units, e.g. cents)", initial=0)
+    currency = forms.CharField(max_length=3, initial="usd")
+    interval = forms.ChoiceField(choices=Tier.Interval.choices, initial=Tier.Interval.MONTH)
+    monthly_limit = forms.IntegerField(min_value=0, required=False, label="Calls per period",
+                                       help_text="Leave empty for unlimited.")
+    features = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="One per line.")
+    popular = forms.BooleanField(required=False)
+    order = forms.IntegerField(min_value=0, max_value=1000, initial=0)
+
+    def clean_features(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["features"].splitlines() if line.strip()]
+
+    def clean_currency(self) -> str:
+        currency = self.cleaned_data["currency"].strip().lower()
+        if len(currency) != 3 or not currency.isalpha():
+            raise forms.ValidationError("Use a 3-letter ISO code such as usd.")
+        return currency
+
+
+class TierDeleteForm(forms.Form):
+    move_to = forms.ModelChoiceField(queryset=Tier.objects.none(), required=False,
+                                     label="Move its end users to")
+
+    def __init__(self, *args, tier: Tier, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["move_to"].queryset = Tier.objects.filter(project_id=tier.project_id, mode=tier.mode).exclude(
+            pk=tier.pk
+        )

@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from .ids import public_id
+
+
+class Mode(models.TextChoices):
+    TEST = "test", "Test"
+    LIVE = "live", "Live"
+
+
+def _platform_id() -> str:
+    return public_id("plt", 14)
+
+
+def _project_id() -> str:
+    return public_id("prj", 14)
+
+
+def _end_user_id() -> str:
+    return public_id("usr", 18)
+
+
+class Platform(models.Model):
+    """A developer's account: the tenant that owns projects. ``public_id`` never changes."""
+
+    public_id = models.CharField(max_length=32, unique=True, default=_platform_id, editable=False)
+    owner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="platform")
+    # Whether the developer's platform plan is paid; live keys authenticate only while it is.
+    # Kept in step with the platform subscription by billing; operators may set it by hand.
+    paid_plan_active = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.public_id} ({self.owner})"
+
+
+class Project(models.Model):
+    class Kind(models.TextChoices):
+        SAAS = "saas", "SaaS (subscription tiers)"
+        STORE = "store", "Store (one-off products)"
+
+    public_id = models.CharField(max_length=32, unique=True, default=_project_id, editable=False)
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="projects")
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SAAS)
+    rate_limit_per_minute = models.PositiveIntegerField(
+        default=100, help_text="Requests per minute allowed for each end user."
+    )
+    # Browser origins allowed to call the publishable-key endpoints (CORS).
+    allowed_origins = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.public_id})"
+
+
+class ApiKey(models.Model):
+    """One publishable or secret key of a project in one mode.
+
+    Secret keys are stored only as a SHA-256 digest and a short display prefix; the
+    publishable key is not a secret and is kept in clear so the dashboard can show it.
+    At most one active key exists per (project, mode, kind).
+    """
+
+    class Kind(models.TextChoices):
+        PUBLISHABLE = "pk", "Publishable"
+        SECRET = "sk", "Secret"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="api_keys")
+    mode = models.CharField(max_length=4, choices=Mode.choices)
+    kind = models.CharField(max_length=2, choices=Kind.choices)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=20, editable=False, help_text="First characters, for display.")
+    publishable_key = models.CharField(max_length=80, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "mode", "kind"],
+                condition=Q(revoked_at__isnull=True),
+                name="one_active_key_per_project_mode_kind",
+            )
+        ]
+        indexes = [models.Index(fields=["project", "mode", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.project.public_id})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def display(self) -> str:
+        return self.publishable_key or f"{self.prefix}…"
+
+
+class EndUser(models.Model):
+    """An end user of a developer's app, in one project and one mode."""
+
+    public_id = models.CharField(max_length=40, unique=True, default=_end_user_id, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="end_users")
+    mode = models.CharField(max_length=4, choices=Mode.choices)
+    email = models.EmailField(max_length=254)
+    password = models.CharField(max_length=128, blank=True)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    tier = models.ForeignKey("billing.Tier", on_delete=models.PROTECT, related_name="end_users")
+    metadata = models.JSONField(default=dict, blank=True)
+    email_verified = models.BooleanField(default=False)
+    # The usage period of a paid plan ([start, end) of the subscription's billing period).
+    # Null, or a period that is over, means the calendar month (UTC).
+    billing_period_start = models.DateTimeField(null=True, blank=True)
+    billing_period_end = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                "project", "mode", Lower("email"), name="end_user_email_unique_per_project_mode"
+            )
+        ]
+        indexes = [models.Index(fields=["project", "mode", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.public_id})"
+
+    @property
+    def has_usable_password(self) -> bool:
+        return bool(self.password) and not self.password.startswith("!")

@@ -1,0 +1,234 @@
+"""Writes for developers, projects and keys. Used by the dashboard, admin, commands and API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from dreamapi.errors import ApiError
+
+from . import keycache
+from .ids import key_digest, random_token
+from .models import ApiKey, EndUser, Mode, Platform, Project
+
+SECRET_KEY_LENGTH = 40
+PUBLISHABLE_KEY_LENGTH = 32
+PREFIX_LENGTH = 14  # "sk_test_" plus six characters: enough to tell keys apart, useless to an attacker
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """A key as it exists only at the moment it is created: the raw value is never stored."""
+
+    api_key: ApiKey
+    raw: str
+
+
+def platform_get_or_create(*, user: AbstractBaseUser) -> Platform:
+    platform, _ = Platform.objects.get_or_create(owner=user)
+    return platform
+
+
+def developer_create(*, email: str, password: str) -> AbstractBaseUser:
+    """A developer account with a verified e-mail (for operators and the demo run)."""
+    from allauth.account.models import EmailAddress
+
+    User = get_user_model()
+    email = User.objects.normalize_email(email).strip()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ApiError(f"A developer with e-mail {email} already exists.", code="developer_exists")
+    with transaction.atomic():
+        user = User.objects.create_user(username=email[:150], email=email, password=password)
+        EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
+        platform_get_or_create(user=user)
+    return user
+
+
+def _new_key(*, project: Project, mode: str, kind: str) -> IssuedKey:
+    raw_prefix = f"{kind}_{mode}_"
+    length = SECRET_KEY_LENGTH if kind == ApiKey.Kind.SECRET else PUBLISHABLE_KEY_LENGTH
+    raw = raw_prefix + random_token(length)
+    api_key = ApiKey.objects.create(
+        project=project,
+        mode=mode,
+        kind=kind,
+        digest=key_digest(raw),
+        prefix=raw[:PREFIX_LENGTH],
+        publishable_key=raw if kind == ApiKey.Kind.PUBLISHABLE else "",
+    )
+    return IssuedKey(api_key=api_key, raw=raw)
+
+
+def project_create(*, platform: Platform, name: str, kind: str = Project.Kind.SAAS) -> tuple[Project, dict[str, dict[str, str]]]:
+    """A project with keys for both modes and a ``free`` tier in each.
+
+    Returns the project and the raw keys ``{"test": {"publishableKey", "secretKey"}, "live": {...}}``:
+    the only time the secret keys exist in clear.
+    """
+    from billing.services import tier_create_defaults
+
+    name = name.strip()
+    if not name:
+        raise ApiError("A project needs a name.", code="invalid_name")
+    if kind not in Project.Kind.values:
+        raise ApiError(f"Project type must be one of {', '.join(Project.Kind.values)}.", code="invalid_kind")
+    keys: dict[str, dict[str, str]] = {}
+    with transaction.atomic():
+        project = Project.objects.create(platform=platform, name=name[:100], kind=kind)
+        for mode in Mode.values:
+            pk = _new_key(project=project, mode=mode, kind=ApiKey.Kind.PUBLISHABLE)
+            sk = _new_key(project=project, mode=mode, kind=ApiKey.Kind.SECRET)
+            keys[mode] = {"publishableKey": pk.raw, "secretKey": sk.raw}
+            tier_create_defaults(project=project, mode=mode)
+    return project, keys
+
+
+def project_update(*, project: Project, name: str | None = None, rate_limit_per_minute: int | None = None,
+                   allowed_origins: list[str] | None = None) -> Project:
+    if name is not None:
+        name = name.strip()
+        if not name:
+            raise ApiError("A project needs a name.", code="invalid_name")
+        project.name = name[:100]
+    if rate_limit_per_minute is not None:
+        if rate_limit_per_minute < 1:
+            raise ApiError("The rate limit must be at least 1 request per minute.", code="invalid_rate_limit")
+        project.rate_limit_per_minute = rate_limit_per_minute
+    if allowed_origins is not None:
+        project.allowed_origins = allowed_origins
+    project.save()
+    keycache.clear()
+    return project
+
+
+def project_delete(*, project: Project) -> None:
+    digests = list(project.api_keys.values_list("digest", flat=True))
+    project.delete()
+    for digest in digests:
+        keycache.forget(digest)
+
+
+def api_key_rotate(*, project: Project, mode: str, kind: str = ApiKey.Kind.SECRET) -> IssuedKey:
+    """Replace the active key of this kind: the old one stops working at once."""
+    if mode not in Mode.values or kind not in ApiKey.Kind.values:
+        raise ApiError("Unknown key mode or kind.", code="invalid_key_kind")
+    with transaction.atomic():
+        old = list(
+            ApiKey.objects.select_for_update().filter(project=project, mode=mode, kind=kind, revoked_at__isnull=True)
+        )
+        ApiKey.objects.filter(pk__in=[k.pk for k in old]).update(revoked_at=timezone.now())
+        issued = _new_key(project=project, mode=mode, kind=kind)
+    for key in old:
+        keycache.forget(key.digest)
+    return issued
+
+
+def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+    """Revoke without replacement; the project has no key of this kind until regenerated."""
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+    keycache.forget(api_key.digest)
+    return api_key
+
+
+# --- end users -----------------------------------------------------------------------
+
+
+def _validate_end_user_password(password: str, end_user: EndUser) -> None:
+    from django.contrib.auth import password_validation
+    from django.core.exceptions import ValidationError
+
+    try:
+        password_validation.validate_password(password, user=end_user)
+    except ValidationError as exc:
+        raise ApiError(" ".join(exc.messages), code="invalid_password",
+                       extra={"fields": {"password": list(exc.messages)}}) from exc
+
+
+def _tier_for(*, project_id: int, mode: str, plan: str | None):
+    from billing.models import Tier
+
+    tiers = Tier.objects.filter(project_id=project_id, mode=mode)
+    tier = tiers.filter(slug=plan).first() if plan else tiers.filter(is_default=True).first()
+    if tier is None:
+        if plan:
+            known = ", ".join(tiers.values_list("slug", flat=True)) or "none"
+            raise ApiError(f"Unknown plan '{plan}'. Tiers in this project: {known}.", code="unknown_plan",
+                           extra={"fields": {"plan": [f"Unknown plan '{plan}'."]}})
+        raise ApiError("This project has no default tier; create one in the dashboard.", code="no_default_tier")
+    return tier
+
+
+def end_user_create(
+    *,
+    project_id: int,
+    mode: str,
+    email: str,
+    password: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    plan: str | None = None,
+    metadata: dict | None = None,
+    email_verified: bool = False,
+) -> EndUser:
+    from django.contrib.auth.hashers import make_password
+    from django.db import IntegrityError
+
+    from dreamapi.errors import Conflict
+
+    email = email.strip()
+    end_user = EndUser(
+        project_id=project_id,
+        mode=mode,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        metadata=metadata or {},
+        email_verified=email_verified,
+        tier=_tier_for(project_id=project_id, mode=mode, plan=plan),
+    )
+    if password:
+        _validate_end_user_password(password, end_user)
+    end_user.password = make_password(password) if password else ""
+    if EndUser.objects.filter(project_id=project_id, mode=mode, email__iexact=email).exists():
+        raise Conflict(f"An end user with e-mail {email} already exists.", code="customer_exists")
+    try:
+        with transaction.atomic():
+            end_user.save()
+    except IntegrityError as exc:  # lost a race with a concurrent create of the same e-mail
+        raise Conflict(f"An end user with e-mail {email} already exists.", code="customer_exists") from exc
+    return end_user
+
+
+def end_user_update(
+    *,
+    end_user: EndUser,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    plan: str | None = None,
+    metadata: dict | None = None,
+) -> EndUser:
+    fields = ["updated_at"]
+    if first_name is not None:
+        end_user.first_name = first_name
+        fields.append("first_name")
+    if last_name is not None:
+        end_user.last_name = last_name
+        fields.append("last_name")
+    if metadata is not None:
+        end_user.metadata = metadata
+        fields.append("metadata")
+    if plan is not None and plan != end_user.tier.slug:
+        end_user.tier = _tier_for(project_id=end_user.project_id, mode=end_user.mode, plan=plan)
+        fields.append("tier")
+    end_user.save(update_fields=fields)
+    return end_user
+
+
+def end_user_delete(*, end_user: EndUser) -> None:
+    end_user.delete()

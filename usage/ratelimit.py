@@ -1,0 +1,101 @@
+"""Fixed-window rate limits counted atomically in Redis (or the local cache without Redis).
+
+Decision for a Redis outage: rate limits *fail open*. A call is let through (and a warning
+logged) rather than refused, because refusing every API call of every developer when the
+cache is down would be an outage of its own. Usage limits are not affected: they live in
+the database. After a failure Redis is not asked again for ``_BACKOFF_SECONDS``, so an
+outage does not add a connect timeout to every request.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
+_BACKOFF_SECONDS = 5.0
+_pool_lock = threading.Lock()
+_client = None
+_down_until = 0.0
+
+
+@dataclass(frozen=True)
+class RateLimitResult:
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_at: int  # unix seconds when the window ends
+    enforced: bool = True
+
+    @property
+    def retry_after(self) -> int:
+        return max(1, self.reset_at - int(time.time()))
+
+    def headers(self) -> dict[str, str]:
+        if not self.enforced:
+            return {}
+        return {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.remaining),
+            "X-RateLimit-Reset": str(self.reset_at),
+        }
+
+
+def _redis():
+    global _client
+    if _client is None:
+        with _pool_lock:
+            if _client is None:
+                import redis
+
+                _client = redis.Redis.from_url(
+                    settings.REDIS_URL, socket_connect_timeout=0.2, socket_timeout=0.2, health_check_interval=30
+                )
+    return _client
+
+
+def reset_client() -> None:
+    """Forget the Redis client and any back-off (settings changed, e.g. in tests)."""
+    global _client, _down_until
+    _client = None
+    _down_until = 0.0
+
+
+def _count(key: str, window: int) -> int | None:
+    """Increment and return the window's counter; None when the store is unreachable."""
+    global _down_until
+    if not settings.REDIS_URL:
+        cache.add(key, 0, timeout=window + 1)
+        try:
+            return cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=window + 1)
+            return 1
+    if time.monotonic() < _down_until:
+        return None
+    try:
+        pipe = _redis().pipeline(transaction=False)
+        pipe.incr(key)
+        pipe.expire(key, window + 1, nx=True)
+        count, _ = pipe.execute()
+        return int(count)
+    except Exception as exc:  # any Redis failure: fail open, see module docstring
+        _down_until = time.monotonic() + _BACKOFF_SECONDS
+        logger.warning("rate limiting disabled for %.0fs: Redis unavailable (%s)", _BACKOFF_SECONDS, exc)
+        return None
+
+
+def rate_limit_hit(*, scope: str, limit: int, window: int = 60) -> RateLimitResult:
+    now = int(time.time())
+    bucket = now // window
+    reset_at = (bucket + 1) * window
+    count = _count(f"rl:{scope}:{bucket}", window)
+    if count is None:
+        return RateLimitResult(allowed=True, limit=limit, remaining=limit, reset_at=reset_at, enforced=False)
+    return RateLimitResult(allowed=count <= limit, limit=limit, remaining=max(limit - count, 0), reset_at=reset_at)
