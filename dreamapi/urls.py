@@ -6,9 +6,11 @@ from .health import health
 
 urlpatterns = [
     path("health", health, name="health"),
+    path("api/auth/", include("signup.api_urls")),
     path("api/", include("dreamapi.api_urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("dashboard/", include("tenants.urls")),
+    path("", include("signup.urls")),
     path("", RedirectView.as_view(pattern_name="dashboard:home", permanent=False)),
 ]

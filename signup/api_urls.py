@@ -1,0 +1,3 @@
+"""Key-authenticated sign-up endpoints under /api/auth/ (code exchange)."""
+
+urlpatterns: list = []
