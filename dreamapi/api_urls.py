@@ -1,7 +1,8 @@
 """The customer API: paths, headers and JSON keys compatible with the original service."""
 
+from django.conf import settings
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from billing.apis import TierListApi
 from tenants.apis import CustomerDetailApi, CustomerListCreateApi
@@ -14,4 +15,11 @@ urlpatterns = [
     path("usage", UsageApi.as_view(), name="api-usage"),
     path("tiers", TierListApi.as_view(), name="api-tiers"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]
+
+if settings.BENCH_ENDPOINTS:
+    from usage.bench import NoopApi
+
+    urlpatterns.append(path("_bench/noop", NoopApi.as_view(), name="api-bench-noop"))

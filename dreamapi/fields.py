@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
@@ -44,6 +46,7 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
+@extend_schema_field(OpenApiTypes.OBJECT)
 class MetadataField(serializers.Field):
     """A JSON object of at most ``max_keys`` keys and ``max_bytes`` serialized."""
 

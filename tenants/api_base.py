@@ -42,9 +42,26 @@ class ProjectAPIView(APIView):
 
 
 class PublicProjectAPIView(ProjectAPIView):
-    """Read-only endpoints that a browser may call with the publishable key."""
+    """Read-only endpoints that a browser may call with the publishable key (CORS-enabled)."""
 
     authentication_classes = [PublicKeyAuthentication]
+
+    def dispatch(self, request, *args, **kwargs):
+        # A preflight carries no key: answer it before authentication runs.
+        if request.method == "OPTIONS":
+            from dreamapi.cors import preflight_response
+
+            return preflight_response(request)
+        return super().dispatch(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        from dreamapi.cors import add_cors_headers
+
+        response = super().finalize_response(request, response, *args, **kwargs)
+        context = getattr(request, "auth", None) if getattr(request, "_authenticator", None) else None
+        if context is not None:
+            add_cors_headers(request, response, context.allowed_origins)
+        return response
 
 
 _USER_REF_MAX = 64

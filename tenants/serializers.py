@@ -24,6 +24,20 @@ def customer_json(end_user: EndUser) -> dict:
     }
 
 
+class CustomerSerializer(serializers.Serializer):
+    """The shape of ``customer_json`` (documentation of the response)."""
+
+    id = serializers.CharField(help_text="usr_…")
+    email = serializers.EmailField()
+    firstName = serializers.CharField()
+    lastName = serializers.CharField()
+    plan = serializers.CharField(help_text="The tier id, e.g. 'free'.")
+    metadata = serializers.DictField()
+    emailVerified = serializers.BooleanField()
+    createdAt = serializers.DateTimeField()
+    updatedAt = serializers.DateTimeField()
+
+
 class CustomerCreateSerializer(serializers.Serializer):
     email = StrictEmailField(max_length=254)
     password = StrictCharField(required=False, allow_blank=True, max_length=128, trim_whitespace=False,
