@@ -3,9 +3,11 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from dreamapi.openapi import X_ENV, errors
+from dreamapi.fields import StrictCharField
+from dreamapi.openapi import END_USER_HEADERS, X_ENV, errors
+from tenants.api_base import EndUserAPIView, PublicProjectAPIView
 
-from tenants.api_base import PublicProjectAPIView
+from . import services
 
 from .models import Tier
 
@@ -57,3 +59,71 @@ class TierListApi(PublicProjectAPIView):
     )
     def get(self, request: Request) -> Response:
         return Response({"tiers": [tier_json(t) for t in self.tiers()]})
+
+
+class _RedirectUrlField(serializers.URLField):
+    """http(s) URLs only: a checkout must never send an end user to javascript: or data:."""
+
+    def __init__(self, **kwargs):
+        from django.core.validators import URLValidator
+
+        super().__init__(max_length=2048, required=False, **kwargs)
+        self.validators = [URLValidator(schemes=["http", "https"])]
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class CheckoutRequestSerializer(serializers.Serializer):
+    tier = StrictCharField(max_length=40)
+    successUrl = _RedirectUrlField()
+    cancelUrl = _RedirectUrlField()
+
+
+class PortalRequestSerializer(serializers.Serializer):
+    returnUrl = _RedirectUrlField()
+
+
+class CheckoutApi(EndUserAPIView):
+    """``POST /api/create-checkout``: a Stripe Checkout URL to subscribe the end user to a tier."""
+
+    @extend_schema(
+        operation_id="checkout_create",
+        summary="Start a subscription checkout for the end user",
+        parameters=END_USER_HEADERS,
+        request=CheckoutRequestSerializer,
+        responses={200: inline_serializer("CheckoutUrl", {"url": serializers.URLField(),
+                                                          "sessionId": serializers.CharField()}),
+                   **errors(400, 401, 403, 404, 409, 429)},
+    )
+    def post(self, request: Request) -> Response:
+        end_user = self.end_user()
+        body = CheckoutRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        session_id, url = services.checkout_start(
+            end_user=end_user, tier_slug=data["tier"], success_url=data.get("successUrl"),
+            cancel_url=data.get("cancelUrl"), idempotency_key=request.headers.get("Idempotency-Key"),
+        )
+        return Response({"url": url, "sessionId": session_id})
+
+
+class PortalApi(EndUserAPIView):
+    """``POST /api/customer-portal``: a Stripe billing portal URL for the end user."""
+
+    @extend_schema(
+        operation_id="portal_create",
+        summary="Open the billing portal for the end user",
+        parameters=END_USER_HEADERS,
+        request=PortalRequestSerializer,
+        responses={200: inline_serializer("PortalUrl", {"url": serializers.URLField()}),
+                   **errors(400, 401, 403, 404, 409, 429)},
+    )
+    def post(self, request: Request) -> Response:
+        end_user = self.end_user()
+        body = PortalRequestSerializer(data=request.data or {})
+        body.is_valid(raise_exception=True)
+        url = services.portal_start(end_user=end_user, return_url=body.validated_data.get("returnUrl"))
+        return Response({"url": url})

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class BillingConfig(AppConfig):
     name = "billing"
     verbose_name = "Billing"
+
+    def ready(self) -> None:
+        from . import stripe_api
+
+        stripe_api.configure_globals()

@@ -55,3 +55,137 @@ class Tier(models.Model):
     @property
     def is_free(self) -> bool:
         return self.price_cents == 0
+
+
+class TierPrice(models.Model):
+    """Every Stripe Price a tier has had. Prices are immutable in Stripe: a price change
+    creates a new one and archives the old, but subscriptions on the old price still map
+    back to their tier through this table."""
+
+    tier = models.ForeignKey(Tier, on_delete=models.CASCADE, related_name="prices")
+    stripe_price_id = models.CharField(max_length=255, unique=True)
+    amount_cents = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    interval = models.CharField(max_length=5)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.stripe_price_id
+
+
+class StripeConnection(models.Model):
+    """A developer's Stripe account connected to a project for one mode (Connect, Standard)."""
+
+    project = models.ForeignKey("tenants.Project", on_delete=models.CASCADE, related_name="stripe_connections")
+    mode = models.CharField(max_length=4, choices=Mode.choices)
+    account_id = models.CharField(max_length=255)
+    scope = models.CharField(max_length=50, blank=True)
+    connected_at = models.DateTimeField(auto_now_add=True)
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "mode"], condition=Q(disconnected_at__isnull=True),
+                name="one_active_stripe_connection_per_project_mode",
+            ),
+            # Webhooks are routed by account: one account serves one project and mode at a time.
+            models.UniqueConstraint(
+                fields=["account_id", "mode"], condition=Q(disconnected_at__isnull=True),
+                name="stripe_account_connected_once_per_mode",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} ({self.mode})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.disconnected_at is None
+
+
+class BillingCustomer(models.Model):
+    """The Stripe Customer of an end user on a connected account (created once, reused)."""
+
+    end_user = models.ForeignKey("tenants.EndUser", on_delete=models.CASCADE, related_name="billing_customers")
+    account_id = models.CharField(max_length=255)
+    stripe_customer_id = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["end_user", "account_id"], name="one_billing_customer_per_account"),
+            models.UniqueConstraint(fields=["account_id", "stripe_customer_id"], name="stripe_customer_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.stripe_customer_id
+
+
+class Subscription(models.Model):
+    """Our copy of an end user's Stripe subscription, as last read from Stripe."""
+
+    ACTIVE_STATUSES = ("active", "trialing", "past_due")
+
+    end_user = models.ForeignKey("tenants.EndUser", on_delete=models.CASCADE, related_name="subscriptions")
+    account_id = models.CharField(max_length=255)
+    stripe_subscription_id = models.CharField(max_length=255, unique=True)
+    stripe_customer_id = models.CharField(max_length=255)
+    stripe_price_id = models.CharField(max_length=255, blank=True)
+    tier = models.ForeignKey(Tier, null=True, blank=True, on_delete=models.SET_NULL, related_name="subscriptions")
+    status = models.CharField(max_length=32)
+    current_period_start = models.DateTimeField(null=True, blank=True)
+    current_period_end = models.DateTimeField(null=True, blank=True)
+    cancel_at_period_end = models.BooleanField(default=False)
+    canceled_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "current_period_end"])]
+
+    def __str__(self) -> str:
+        return f"{self.stripe_subscription_id} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+
+class StripeEvent(models.Model):
+    """A Stripe event received on the Connect webhook, stored once by its Stripe id.
+
+    Processing happens in a Celery task; the status says where it is. A failed event keeps
+    its error and can be replayed from the admin or the dashboard.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PROCESSING = "processing", "Processing"
+        PROCESSED = "processed", "Processed"
+        IGNORED = "ignored", "Ignored"
+        FAILED = "failed", "Failed"
+
+    stripe_event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    account_id = models.CharField(max_length=255, blank=True)
+    livemode = models.BooleanField(default=False)
+    payload = models.JSONField()
+    project = models.ForeignKey("tenants.Project", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="stripe_events")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    note = models.CharField(max_length=255, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["status", "received_at"]), models.Index(fields=["project", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.stripe_event_id} {self.type} ({self.status})"

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from billing.apis import TierListApi
+from billing.apis import CheckoutApi, PortalApi, TierListApi
 from tenants.apis import CustomerDetailApi, CustomerListCreateApi
 from usage.apis import TrackUsageApi, UsageApi
 
@@ -14,6 +14,8 @@ urlpatterns = [
     path("data", TrackUsageApi.as_view(), name="api-data"),
     path("usage", UsageApi.as_view(), name="api-usage"),
     path("tiers", TierListApi.as_view(), name="api-tiers"),
+    path("create-checkout", CheckoutApi.as_view(), name="api-create-checkout"),
+    path("customer-portal", PortalApi.as_view(), name="api-customer-portal"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),

@@ -146,7 +146,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "reconcile-subscriptions": {"task": "billing.tasks.reconcile_subscriptions", "schedule": 15 * 60},
+}
 
 # --- auth (developers: django-allauth) -------------------------------------------
 
@@ -209,16 +211,36 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
 
 # --- Stripe ---------------------------------------------------------------------------
 
-# Empty STRIPE_SECRET_KEY means "use the local stand-in at STRIPE_API_BASE".
-STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
-STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="" if STRIPE_SECRET_KEY else "http://127.0.0.1:12111")
-if PRODUCTION and not STRIPE_SECRET_KEY:
-    raise ImproperlyConfigured("STRIPE_SECRET_KEY must be set when DREAMAPI_ENV=production")
+# The platform's Stripe keys, one per mode: a project's test-mode calls use the test key,
+# live-mode calls the live key, each with ``stripe_account=<the developer's account>``.
+# With no keys set, every Stripe call goes to the local stand-in at STRIPE_API_BASE
+# (stripe_standin/), which accepts any key of the right shape. The code path is the same.
+STRIPE_TEST_SECRET_KEY = env.str("STRIPE_TEST_SECRET_KEY", default="")
+STRIPE_LIVE_SECRET_KEY = env.str("STRIPE_LIVE_SECRET_KEY", default="")
+STRIPE_USES_STANDIN = not (STRIPE_TEST_SECRET_KEY or STRIPE_LIVE_SECRET_KEY)
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="http://127.0.0.1:12111" if STRIPE_USES_STANDIN else "")
+if STRIPE_USES_STANDIN:
+    if PRODUCTION:
+        raise ImproperlyConfigured("STRIPE_TEST_SECRET_KEY and STRIPE_LIVE_SECRET_KEY must be set in production")
+    STRIPE_TEST_SECRET_KEY = "sk_test_standin_platform"
+    STRIPE_LIVE_SECRET_KEY = "sk_live_standin_platform"
+# Connect OAuth client ids (ca_…) of the platform, per mode.
+STRIPE_CONNECT_CLIENT_ID_TEST = env.str("STRIPE_CONNECT_CLIENT_ID_TEST", default="ca_standin_test")
+STRIPE_CONNECT_CLIENT_ID_LIVE = env.str("STRIPE_CONNECT_CLIENT_ID_LIVE", default="ca_standin_live")
+# Signing secrets of the Connect webhook endpoint. Several may be given (comma-separated)
+# while a secret is being rotated; an event signed with any of them is accepted.
+STRIPE_CONNECT_WEBHOOK_SECRETS = env.list("STRIPE_CONNECT_WEBHOOK_SECRETS", default=["whsec_standin_connect"])
+if PRODUCTION and STRIPE_CONNECT_WEBHOOK_SECRETS == ["whsec_standin_connect"]:
+    raise ImproperlyConfigured("STRIPE_CONNECT_WEBHOOK_SECRETS must be set in production")
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = env.int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", default=300)
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=20.0)
 
-# dj-stripe: the platform's own billing of developers.
+# The platform plan developers pay for (live keys need it): a recurring Price on the
+# platform's own account. ``manage.py platformplan_setup`` creates one on the stand-in.
+PLATFORM_PLAN_PRICE_ID = env.str("PLATFORM_PLAN_PRICE_ID", default="")
+
+# dj-stripe keeps the platform's own billing of developers in sync.
 STRIPE_LIVE_MODE = env.bool("STRIPE_LIVE_MODE", default=False)
-STRIPE_TEST_SECRET_KEY = STRIPE_SECRET_KEY or "sk_test_standin"
-STRIPE_LIVE_SECRET_KEY = STRIPE_SECRET_KEY if STRIPE_LIVE_MODE else ""
 DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_USE_NATIVE_JSONFIELD = True
 DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"

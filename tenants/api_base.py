@@ -92,6 +92,17 @@ class EndUserAPIView(ProjectAPIView):
             raise ApiError("X-User-Id is not a valid end-user id.", code="invalid_end_user_id")
         return ref
 
+    def end_user(self) -> EndUser:
+        """The named end user of this project and mode (rate limited), or 404."""
+        from dreamapi.errors import NotFound
+
+        ref = self.end_user_ref()
+        self.check_rate_limit(ref)
+        end_user = self.end_users().select_related("tier", "project").filter(public_id=ref).first()
+        if end_user is None:
+            raise NotFound(f"No end user '{ref}' in this project and mode.", code="end_user_not_found")
+        return end_user
+
     def check_rate_limit(self, ref: str) -> None:
         from dreamapi.errors import ApiError
         from usage.ratelimit import rate_limit_hit

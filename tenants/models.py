@@ -53,6 +53,9 @@ class Project(models.Model):
     )
     # Browser origins allowed to call the publishable-key endpoints (CORS).
     allowed_origins = models.JSONField(default=list, blank=True)
+    # Where Stripe Checkout sends end users back when the API call names no URL.
+    checkout_success_url = models.URLField(blank=True)
+    checkout_cancel_url = models.URLField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -18,6 +18,7 @@ from usage.selectors import usage_by_end_user
 from . import services
 from .forms import ProjectCreateForm, ProjectSettingsForm, TierDeleteForm, TierForm
 from .models import ApiKey, Mode, Platform, Project
+from .selectors import project_for_owner
 
 END_USERS_PER_PAGE = 25
 
@@ -27,12 +28,7 @@ def _platform(request: HttpRequest) -> Platform:
 
 
 def _get_project_for_user(request: HttpRequest, project_id: str) -> Project:
-    project = Project.objects.select_related("platform").filter(
-        public_id=project_id, platform__owner=request.user
-    ).first()
-    if project is None:
-        raise Http404("No such project.")
-    return project
+    return project_for_owner(user=request.user, project_id=project_id)
 
 
 def _mode(request: HttpRequest) -> str:
@@ -78,7 +74,10 @@ def project_detail(request: HttpRequest, project_id: str) -> HttpResponse:
     counts = usage_by_end_user(end_users=list(page.object_list))
     rows = [(eu, counts.get(eu.id, 0)) for eu in page.object_list]
     keys = project.api_keys.filter(mode=mode, revoked_at__isnull=True)
+    from billing.selectors import project_billing_summary
+
     context = {
+        "billing": project_billing_summary(project=project, mode=mode),
         "project": project,
         "mode": mode,
         "modes": Mode.values,

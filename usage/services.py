@@ -100,3 +100,20 @@ def usage_track(*, project_id: int, mode: str, user_public_id: str, now: datetim
 
 def end_user_not_found(user_public_id: str) -> NotFound:
     return NotFound(f"No end user '{user_public_id}' in this project and mode.", code="end_user_not_found")
+
+
+def usage_carry_over(*, end_user_id: int, count_from: datetime, to_start: datetime, to_end: datetime) -> None:
+    """When an end user's period changes in the middle of a period (an upgrade starts a
+    billing period), the new period starts from the count already used, not from zero."""
+    from .models import UsageCounter
+
+    used = UsageCounter.objects.filter(end_user_id=end_user_id, period_start=count_from).values_list(
+        "count", flat=True
+    ).first()
+    if not used:
+        return
+    counter, created = UsageCounter.objects.get_or_create(
+        end_user_id=end_user_id, period_start=to_start, defaults={"period_end": to_end, "count": used}
+    )
+    if not created:
+        UsageCounter.objects.filter(pk=counter.pk, count__lt=used).update(count=used)

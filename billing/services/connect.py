@@ -1,0 +1,75 @@
+"""Stripe Connect (OAuth, Standard accounts): a developer connects their own account per mode."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from dreamapi.errors import ApiError, Conflict
+from tenants.models import Mode, Project
+
+from .. import stripe_api
+from ..models import StripeConnection, Tier
+from .tiers import active_connection, tier_sync_to_stripe
+
+_STATE_SALT = "billing.stripe-connect"
+STATE_MAX_AGE_SECONDS = 15 * 60
+
+
+def stripe_connect_start(*, project: Project, mode: str, redirect_uri: str) -> tuple[str, str]:
+    """Returns (authorize URL, nonce). The caller keeps the nonce in the developer's session;
+    the signed ``state`` names the project and mode and carries the nonce, so a callback
+    forged for another project or replayed from another browser is refused."""
+    if mode not in Mode.values:
+        raise ApiError("Mode must be test or live.", code="invalid_mode")
+    nonce = secrets.token_urlsafe(16)
+    state = signing.dumps({"p": project.public_id, "m": mode, "n": nonce}, salt=_STATE_SALT)
+    return stripe_api.connect_authorize_url(mode=mode, state=state, redirect_uri=redirect_uri), nonce
+
+
+def stripe_connect_state_read(*, state: str, nonce: str | None) -> tuple[str, str]:
+    """Check an OAuth callback's ``state``. Returns (project public id, mode)."""
+    try:
+        data = signing.loads(state, salt=_STATE_SALT, max_age=STATE_MAX_AGE_SECONDS)
+    except signing.SignatureExpired as exc:
+        raise ApiError("The Stripe connection took too long; start again.", code="state_expired") from exc
+    except signing.BadSignature as exc:
+        raise ApiError("The Stripe connection could not be verified (bad state).", code="invalid_state") from exc
+    if not nonce or not secrets.compare_digest(str(data.get("n", "")), nonce):
+        raise ApiError("The Stripe connection was not started from this browser session.", code="invalid_state")
+    return data["p"], data["m"]
+
+
+def stripe_connect_finish(*, project: Project, mode: str, code: str) -> StripeConnection:
+    """Exchange the OAuth code, record the connection, and create the paid tiers in Stripe."""
+    if active_connection(project_id=project.id, mode=mode) is not None:
+        raise Conflict("A Stripe account is already connected in this mode; disconnect it first.",
+                       code="stripe_already_connected")
+    account_id, scope = stripe_api.connect_token(mode=mode, code=code)
+    try:
+        with transaction.atomic():
+            connection = StripeConnection.objects.create(project=project, mode=mode, account_id=account_id,
+                                                         scope=scope)
+    except IntegrityError as exc:
+        raise Conflict(f"Stripe account {account_id} is already connected to a project in {mode} mode.",
+                       code="stripe_account_in_use") from exc
+    for tier in Tier.objects.filter(project=project, mode=mode, price_cents__gt=0).select_related("project"):
+        with transaction.atomic():
+            tier_sync_to_stripe(tier=tier, connection=connection)
+    return connection
+
+
+def stripe_disconnect(*, connection: StripeConnection) -> None:
+    """Deauthorize on Stripe and stop using the account. Tiers keep their (now foreign) ids
+    until another account is connected, which creates new ones."""
+    stripe_api.connect_deauthorize(mode=connection.mode, account=connection.account_id)
+    with transaction.atomic():
+        StripeConnection.objects.filter(pk=connection.pk, disconnected_at__isnull=True).update(
+            disconnected_at=timezone.now()
+        )
+        Tier.objects.filter(project_id=connection.project_id, mode=connection.mode).update(
+            stripe_product_id="", stripe_price_id=""
+        )

@@ -1,0 +1,269 @@
+"""The one module that talks to Stripe.
+
+Every function is keyword-only, runs with an explicit timeout, passes the connected account
+(``stripe_account``) when it acts for a project, and derives its idempotency key from local
+ids so a retry never creates a second object. Stripe's exceptions are turned into one error
+type, ``StripeError``, which says whether trying again can help.
+
+With no real keys configured (``settings.STRIPE_USES_STANDIN``) the same calls go over HTTP
+to the local stand-in (``stripe_standin/``) at ``settings.STRIPE_API_BASE``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any, Iterator
+from urllib.parse import urlencode
+
+import stripe
+from django.conf import settings
+
+from dreamapi.errors import ApiError
+
+# Pinned so objects have the shape this code was written against, whatever the account's default.
+API_VERSION = stripe.api_version
+
+
+class StripeError(ApiError):
+    """A Stripe call failed. ``retryable`` is True when trying again later can succeed."""
+
+    def __init__(self, message: str, *, retryable: bool, code: str = "stripe_error", status_code: int = 502) -> None:
+        super().__init__(message, code=code, title="Stripe error", status_code=status_code, retryable=retryable)
+
+
+def configure_globals() -> None:
+    """dj-stripe uses stripe-python's module-level configuration: point it at the stand-in too."""
+    if settings.STRIPE_API_BASE:
+        stripe.api_base = settings.STRIPE_API_BASE
+        stripe.connect_api_base = settings.STRIPE_API_BASE
+        stripe.upload_api_base = settings.STRIPE_API_BASE
+
+
+@functools.lru_cache(maxsize=4)
+def _client(mode: str) -> stripe.StripeClient:
+    api_key = settings.STRIPE_LIVE_SECRET_KEY if mode == "live" else settings.STRIPE_TEST_SECRET_KEY
+    base_addresses: stripe.BaseAddresses = {}
+    if settings.STRIPE_API_BASE:
+        base_addresses = {"api": settings.STRIPE_API_BASE, "connect": settings.STRIPE_API_BASE,
+                          "files": settings.STRIPE_API_BASE}
+    return stripe.StripeClient(
+        api_key,
+        stripe_version=API_VERSION,
+        base_addresses=base_addresses,
+        max_network_retries=2,
+        http_client=stripe.RequestsClient(timeout=settings.STRIPE_TIMEOUT_SECONDS),
+    )
+
+
+def reset_clients() -> None:
+    """Forget clients built from old settings (tests change STRIPE_API_BASE)."""
+    _client.cache_clear()
+
+
+def _options(*, account: str | None, idempotency_key: str | None = None) -> stripe.RequestOptions:
+    options: stripe.RequestOptions = {}
+    if account:
+        options["stripe_account"] = account
+    if idempotency_key:
+        options["idempotency_key"] = idempotency_key
+    return options
+
+
+def _translate(exc: stripe.StripeError) -> StripeError:
+    retryable = isinstance(exc, (stripe.APIConnectionError, stripe.RateLimitError)) or (
+        isinstance(exc, stripe.APIError) and (exc.http_status or 500) >= 500
+    )
+    message = getattr(exc, "user_message", None) or str(exc) or type(exc).__name__
+    if isinstance(exc, stripe.APIConnectionError):
+        return StripeError("Stripe could not be reached; try again shortly.", retryable=True,
+                           code="stripe_unavailable", status_code=503)
+    if isinstance(exc, (stripe.AuthenticationError, stripe.PermissionError)):
+        return StripeError(f"Stripe refused the request: {message}", retryable=False, code="stripe_not_authorized")
+    return StripeError(f"Stripe: {message}", retryable=retryable)
+
+
+class _translated:
+    """``with _translated():`` turns stripe-python's exceptions into StripeError."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc is not None and isinstance(exc, stripe.StripeError) and not isinstance(exc, stripe.OAuthError):
+            raise _translate(exc) from exc
+        return False
+
+
+# --- Connect OAuth ---------------------------------------------------------------------
+
+
+def connect_authorize_url(*, mode: str, state: str, redirect_uri: str) -> str:
+    client_id = settings.STRIPE_CONNECT_CLIENT_ID_LIVE if mode == "live" else settings.STRIPE_CONNECT_CLIENT_ID_TEST
+    base = settings.STRIPE_API_BASE or "https://connect.stripe.com"
+    query = urlencode({"response_type": "code", "client_id": client_id, "scope": "read_write",
+                       "state": state, "redirect_uri": redirect_uri})
+    return f"{base}/oauth/authorize?{query}"
+
+
+def connect_token(*, mode: str, code: str) -> tuple[str, str]:
+    """Exchange an OAuth code for the connected account id. Returns (account_id, scope)."""
+    try:
+        with _translated():
+            response = _client(mode).oauth.token({"grant_type": "authorization_code", "code": code})
+    except stripe.OAuthError as exc:
+        raise StripeError(f"Stripe Connect refused the authorization: {exc.user_message or exc}",
+                          retryable=False, code="stripe_oauth_failed", status_code=400) from exc
+    return str(response["stripe_user_id"]), str(response.get("scope") or "")
+
+
+def connect_deauthorize(*, mode: str, account: str) -> None:
+    client_id = settings.STRIPE_CONNECT_CLIENT_ID_LIVE if mode == "live" else settings.STRIPE_CONNECT_CLIENT_ID_TEST
+    try:
+        with _translated():
+            _client(mode).oauth.deauthorize({"client_id": client_id, "stripe_user_id": account})
+    except stripe.OAuthError:
+        # Already disconnected on Stripe's side: nothing left to undo there.
+        return
+
+
+# --- products and prices -----------------------------------------------------------------
+
+
+def product_create(*, mode: str, account: str, name: str, metadata: dict[str, str], idempotency_key: str) -> str:
+    with _translated():
+        product = _client(mode).v1.products.create(
+            {"name": name, "metadata": metadata}, _options(account=account, idempotency_key=idempotency_key)
+        )
+    return product.id
+
+
+def product_update(*, mode: str, account: str, product: str, name: str) -> None:
+    with _translated():
+        _client(mode).v1.products.update(product, {"name": name}, _options(account=account))
+
+
+def price_create(
+    *, mode: str, account: str, product: str, amount_cents: int, currency: str, interval: str | None,
+    metadata: dict[str, str], idempotency_key: str,
+) -> str:
+    params: stripe.PriceCreateParams = {
+        "product": product, "unit_amount": amount_cents, "currency": currency, "metadata": metadata,
+    }
+    if interval:
+        params["recurring"] = {"interval": "year" if interval == "year" else "month"}
+    with _translated():
+        price = _client(mode).v1.prices.create(params, _options(account=account, idempotency_key=idempotency_key))
+    return price.id
+
+
+def price_archive(*, mode: str, account: str, price: str) -> None:
+    with _translated():
+        _client(mode).v1.prices.update(price, {"active": False}, _options(account=account))
+
+
+# --- customers, checkout, portal ----------------------------------------------------------
+
+
+def customer_create(*, mode: str, account: str | None, email: str, metadata: dict[str, str],
+                    idempotency_key: str) -> str:
+    with _translated():
+        customer = _client(mode).v1.customers.create(
+            {"email": email, "metadata": metadata}, _options(account=account, idempotency_key=idempotency_key)
+        )
+    return customer.id
+
+
+def checkout_session_create(
+    *,
+    mode: str,
+    account: str | None,
+    checkout_mode: str,
+    line_items: list[tuple[str, int]],
+    success_url: str,
+    cancel_url: str,
+    customer: str | None = None,
+    customer_email: str | None = None,
+    client_reference_id: str | None = None,
+    metadata: dict[str, str],
+    idempotency_key: str | None,
+) -> tuple[str, str]:
+    """A hosted Checkout Session. ``checkout_mode`` is ``subscription`` or ``payment``. Returns (id, url)."""
+    params: stripe.checkout.SessionCreateParams = {
+        "mode": "subscription" if checkout_mode == "subscription" else "payment",
+        "line_items": [{"price": price, "quantity": quantity} for price, quantity in line_items],
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+        "metadata": metadata,
+    }
+    if customer:
+        params["customer"] = customer
+    elif customer_email:
+        params["customer_email"] = customer_email
+    if client_reference_id:
+        params["client_reference_id"] = client_reference_id
+    if checkout_mode == "subscription":
+        params["subscription_data"] = {"metadata": metadata}
+    else:
+        params["payment_intent_data"] = {"metadata": metadata}
+    with _translated():
+        session = _client(mode).v1.checkout.sessions.create(
+            params, _options(account=account, idempotency_key=idempotency_key)
+        )
+    return session.id, str(session.url)
+
+
+def billing_portal_session_create(*, mode: str, account: str | None, customer: str, return_url: str) -> str:
+    with _translated():
+        session = _client(mode).v1.billing_portal.sessions.create(
+            {"customer": customer, "return_url": return_url}, _options(account=account)
+        )
+    return session.url
+
+
+# --- subscriptions --------------------------------------------------------------------------
+
+
+def subscription_retrieve(*, mode: str, account: str | None, subscription: str) -> dict[str, Any]:
+    with _translated():
+        sub = _client(mode).v1.subscriptions.retrieve(subscription, options=_options(account=account))
+    return sub.to_dict()
+
+
+def subscriptions_list(*, mode: str, account: str | None) -> Iterator[dict[str, Any]]:
+    """Every subscription on the account, any status (auto-paginated)."""
+    with _translated():
+        page = _client(mode).v1.subscriptions.list({"status": "all", "limit": 100}, _options(account=account))
+        for sub in page.auto_paging_iter():
+            yield sub.to_dict()
+
+
+# --- webhooks ----------------------------------------------------------------------------------
+
+
+def webhook_event_from_request(*, payload: bytes, signature: str, secrets: list[str], tolerance: int) -> dict[str, Any]:
+    """Verify the ``Stripe-Signature`` header against any of ``secrets`` (rotation) and parse the event.
+
+    Raises StripeError (not retryable, status 400) when no secret verifies it or it is stale.
+    """
+    last: Exception | None = None
+    for secret in secrets:
+        try:
+            stripe.WebhookSignature.verify_header(payload.decode("utf-8"), signature, secret, tolerance)
+        except stripe.SignatureVerificationError as exc:
+            last = exc
+            continue
+        except UnicodeDecodeError as exc:
+            last = exc
+            break
+        try:
+            event = json.loads(payload)
+        except ValueError as exc:
+            raise StripeError("The webhook body is not JSON.", retryable=False, code="invalid_payload",
+                              status_code=400) from exc
+        if not isinstance(event, dict) or "id" not in event or "type" not in event:
+            raise StripeError("The webhook body is not a Stripe event.", retryable=False, code="invalid_payload",
+                              status_code=400)
+        return event
+    raise StripeError(f"The Stripe signature does not verify: {last}", retryable=False,
+                      code="invalid_signature", status_code=400)
