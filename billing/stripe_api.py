@@ -18,6 +18,10 @@ from urllib.parse import urlencode
 
 import stripe
 from django.conf import settings
+from stripe._base_address import BaseAddresses
+from stripe.oauth_error import OAuthError
+from stripe.params import PriceCreateParams
+from stripe.params.checkout import SessionCreateParams
 
 from dreamapi.errors import ApiError
 
@@ -43,7 +47,7 @@ def configure_globals() -> None:
 @functools.lru_cache(maxsize=4)
 def _client(mode: str) -> stripe.StripeClient:
     api_key = settings.STRIPE_LIVE_SECRET_KEY if mode == "live" else settings.STRIPE_TEST_SECRET_KEY
-    base_addresses: stripe.BaseAddresses = {}
+    base_addresses: BaseAddresses = {}
     if settings.STRIPE_API_BASE:
         base_addresses = {"api": settings.STRIPE_API_BASE, "connect": settings.STRIPE_API_BASE,
                           "files": settings.STRIPE_API_BASE}
@@ -51,7 +55,7 @@ def _client(mode: str) -> stripe.StripeClient:
         api_key,
         stripe_version=API_VERSION,
         base_addresses=base_addresses,
-        max_network_retries=2,
+        max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
         http_client=stripe.RequestsClient(timeout=settings.STRIPE_TIMEOUT_SECONDS),
     )
 
@@ -89,10 +93,9 @@ class _translated:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
-        if exc is not None and isinstance(exc, stripe.StripeError) and not isinstance(exc, stripe.OAuthError):
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc is not None and isinstance(exc, stripe.StripeError) and not isinstance(exc, OAuthError):
             raise _translate(exc) from exc
-        return False
 
 
 # --- Connect OAuth ---------------------------------------------------------------------
@@ -111,10 +114,10 @@ def connect_token(*, mode: str, code: str) -> tuple[str, str]:
     try:
         with _translated():
             response = _client(mode).oauth.token({"grant_type": "authorization_code", "code": code})
-    except stripe.OAuthError as exc:
+    except OAuthError as exc:
         raise StripeError(f"Stripe Connect refused the authorization: {exc.user_message or exc}",
                           retryable=False, code="stripe_oauth_failed", status_code=400) from exc
-    return str(response["stripe_user_id"]), str(response.get("scope") or "")
+    return str(response.stripe_user_id), str(response.scope or "")
 
 
 def connect_deauthorize(*, mode: str, account: str) -> None:
@@ -122,7 +125,7 @@ def connect_deauthorize(*, mode: str, account: str) -> None:
     try:
         with _translated():
             _client(mode).oauth.deauthorize({"client_id": client_id, "stripe_user_id": account})
-    except stripe.OAuthError:
+    except OAuthError:
         # Already disconnected on Stripe's side: nothing left to undo there.
         return
 
@@ -147,7 +150,7 @@ def price_create(
     *, mode: str, account: str, product: str, amount_cents: int, currency: str, interval: str | None,
     metadata: dict[str, str], idempotency_key: str,
 ) -> str:
-    params: stripe.PriceCreateParams = {
+    params: PriceCreateParams = {
         "product": product, "unit_amount": amount_cents, "currency": currency, "metadata": metadata,
     }
     if interval:
@@ -189,7 +192,7 @@ def checkout_session_create(
     idempotency_key: str | None,
 ) -> tuple[str, str]:
     """A hosted Checkout Session. ``checkout_mode`` is ``subscription`` or ``payment``. Returns (id, url)."""
-    params: stripe.checkout.SessionCreateParams = {
+    params: SessionCreateParams = {
         "mode": "subscription" if checkout_mode == "subscription" else "payment",
         "line_items": [{"price": price, "quantity": quantity} for price, quantity in line_items],
         "success_url": success_url,

@@ -234,6 +234,7 @@ if PRODUCTION and STRIPE_CONNECT_WEBHOOK_SECRETS == ["whsec_standin_connect"]:
     raise ImproperlyConfigured("STRIPE_CONNECT_WEBHOOK_SECRETS must be set in production")
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = env.int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", default=300)
 STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=20.0)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 
 # The platform plan developers pay for (live keys need it): a recurring Price on the
 # platform's own account. ``manage.py platformplan_setup`` creates one on the stand-in.
@@ -296,5 +297,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # stripe-python logs every request at INFO; our own code logs what matters.
+        "stripe": {"level": "WARNING"},
+        "celery.app.trace": {"level": "WARNING"},
+    },
 }
