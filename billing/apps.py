@@ -9,3 +9,4 @@ class BillingConfig(AppConfig):
         from . import stripe_api
 
         stripe_api.configure_globals()
+        from . import signals  # noqa: F401  (connects the dj-stripe receivers)

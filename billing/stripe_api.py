@@ -270,3 +270,25 @@ def webhook_event_from_request(*, payload: bytes, signature: str, secrets: list[
         return event
     raise StripeError(f"The Stripe signature does not verify: {last}", retryable=False,
                       code="invalid_signature", status_code=400)
+
+
+# --- the platform's own account (the platform plan) -------------------------------------------
+
+
+def platform_price_create(*, amount_cents: int, lookup_key: str) -> str:
+    """The platform plan's recurring Price, on the platform account, in the configured mode."""
+    mode = "live" if settings.STRIPE_LIVE_MODE else "test"
+    with _translated():
+        price = _client(mode).v1.prices.create(
+            {"unit_amount": amount_cents, "currency": "usd", "recurring": {"interval": "month"},
+             "lookup_key": lookup_key, "product_data": {"name": "dream-api platform plan"}},
+            _options(account=None, idempotency_key=f"platform-plan-{lookup_key}-{amount_cents}"),
+        )
+    return price.id
+
+
+def platform_price_retrieve(*, price_id: str) -> stripe.Price:
+    """The Price as stripe-python's object (what dj-stripe's ``sync_from_stripe_data`` takes)."""
+    mode = "live" if settings.STRIPE_LIVE_MODE else "test"
+    with _translated():
+        return _client(mode).v1.prices.retrieve(price_id, {"expand": ["product"]})

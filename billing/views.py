@@ -146,3 +146,27 @@ def promote(request: HttpRequest, project_id: str) -> HttpResponse:
         "project": project, "plan": plan, "live_connected": live_stripe_connected(project=project),
         "has_changes": any(c.action != "unchanged" for c in plan),
     })
+
+
+@login_required
+def platform_plan(request: HttpRequest) -> HttpResponse:
+    """The developer's own dream-api plan: live keys work only while it is active."""
+    from tenants.services import platform_get_or_create
+
+    from .services.platform_plan import platform_plan_active, platform_plan_checkout
+
+    platform = platform_get_or_create(user=request.user)
+    if request.method == "POST":
+        page = request.build_absolute_uri(reverse("billing:platform_plan"))
+        try:
+            url = platform_plan_checkout(platform=platform, success_url=f"{page}?checkout=success",
+                                         cancel_url=f"{page}?checkout=cancel")
+        except ApiError as exc:
+            messages.error(request, exc.message)
+        else:
+            return redirect(url)
+    if request.GET.get("checkout") == "success" and not platform.paid_plan_active:
+        messages.info(request, "Thank you! Your payment is being confirmed; this page shows it within seconds.")
+    return render(request, "billing/platform_plan.html", {
+        "platform": platform, "stripe_active": platform_plan_active(user=request.user),
+    })

@@ -222,8 +222,8 @@ STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="http://127.0.0.1:12111" if
 if STRIPE_USES_STANDIN:
     if PRODUCTION:
         raise ImproperlyConfigured("STRIPE_TEST_SECRET_KEY and STRIPE_LIVE_SECRET_KEY must be set in production")
-    STRIPE_TEST_SECRET_KEY = "sk_test_standin_platform"
-    STRIPE_LIVE_SECRET_KEY = "sk_live_standin_platform"
+    STRIPE_TEST_SECRET_KEY = "sk_test_standinPlatformKey000000000000"
+    STRIPE_LIVE_SECRET_KEY = "sk_live_standinPlatformKey000000000000"
 # Connect OAuth client ids (ca_…) of the platform, per mode.
 STRIPE_CONNECT_CLIENT_ID_TEST = env.str("STRIPE_CONNECT_CLIENT_ID_TEST", default="ca_standin_test")
 STRIPE_CONNECT_CLIENT_ID_LIVE = env.str("STRIPE_CONNECT_CLIENT_ID_LIVE", default="ca_standin_live")

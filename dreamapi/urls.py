@@ -9,6 +9,8 @@ from .health import health
 urlpatterns = [
     path("health", health, name="health"),
     path("webhook/stripe", stripe_webhook, name="stripe-webhook"),
+    # dj-stripe's endpoint: events of the platform's own account (the developers' plan).
+    path("stripe/", include("djstripe.urls", namespace="djstripe")),
     path("api/auth/", include("signup.api_urls")),
     path("api/", include("dreamapi.api_urls")),
     path("admin/", admin.site.urls),

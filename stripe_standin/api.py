@@ -18,7 +18,7 @@ from .errors import StripeError, invalid, parameter_missing, resource_missing
 from .forms import (anything, array, boolean, hash_of, integer, metadata, nullable, number, string, unsupported,
                     url)
 from .query import LIST_SPEC, Expander, paginate
-from .store import Store
+from .store import AccountState, Store
 
 
 @dataclass
@@ -174,8 +174,6 @@ def create_account(ctx: Ctx) -> dict[str, Any]:
                            country=(params.get("country") or "US").upper(), metadata=params.get("metadata") or {})
     if "default_currency" in params:
         acct["default_currency"] = params["default_currency"].lower()
-    from .store import AccountState
-
     store.accounts[acct["id"]] = AccountState(obj=acct, connected=True)
     return acct
 
