@@ -148,6 +148,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "reconcile-subscriptions": {"task": "billing.tasks.reconcile_subscriptions", "schedule": 15 * 60},
+    "cleanup-signup-records": {"task": "signup.tasks.cleanup_signup_records", "schedule": 60 * 60},
 }
 
 # --- auth (developers: django-allauth) -------------------------------------------
@@ -277,6 +278,7 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6's default, opted into now
 
 # --- security (production) --------------------------------------------------------------
 

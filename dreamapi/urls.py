@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
+from django.views.generic import RedirectView, TemplateView
 
 from billing.views import stripe_webhook
 
@@ -13,6 +13,11 @@ urlpatterns = [
     path("stripe/", include("djstripe.urls", namespace="djstripe")),
     path("api/auth/", include("signup.api_urls")),
     path("api/", include("dreamapi.api_urls")),
+    # Where Checkout returns end users when neither the API call nor the project names a URL.
+    path("checkout/success", TemplateView.as_view(template_name="billing/checkout_done.html",
+                                                  extra_context={"success": True}), name="checkout-success"),
+    path("checkout/cancel", TemplateView.as_view(template_name="billing/checkout_done.html",
+                                                 extra_context={"success": False}), name="checkout-cancel"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("dashboard/", include("tenants.urls")),
