@@ -1,3 +1,11 @@
-"""Key-authenticated sign-up endpoints under /api/auth/ (code exchange)."""
+"""Key-authenticated sign-up endpoints under /api/auth/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from .apis import CodeExchangeApi, TokenRefreshApi, TokenRevokeApi
+
+urlpatterns = [
+    path("exchange", CodeExchangeApi.as_view(), name="api-auth-exchange"),
+    path("refresh", TokenRefreshApi.as_view(), name="api-auth-refresh"),
+    path("revoke", TokenRevokeApi.as_view(), name="api-auth-revoke"),
+]
