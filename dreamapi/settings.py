@@ -220,26 +220,25 @@ STRIPE_TEST_SECRET_KEY = env.str("STRIPE_TEST_SECRET_KEY", default="")
 STRIPE_LIVE_SECRET_KEY = env.str("STRIPE_LIVE_SECRET_KEY", default="")
 STRIPE_USES_STANDIN = not (STRIPE_TEST_SECRET_KEY or STRIPE_LIVE_SECRET_KEY)
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="http://127.0.0.1:12111" if STRIPE_USES_STANDIN else "")
+if PRODUCTION:
+    _required("STRIPE_TEST_SECRET_KEY", "")
+    _required("STRIPE_LIVE_SECRET_KEY", "")
 if STRIPE_USES_STANDIN:
-    if PRODUCTION:
-        raise ImproperlyConfigured("STRIPE_TEST_SECRET_KEY and STRIPE_LIVE_SECRET_KEY must be set in production")
     STRIPE_TEST_SECRET_KEY = "sk_test_standinPlatformKey000000000000"
     STRIPE_LIVE_SECRET_KEY = "sk_live_standinPlatformKey000000000000"
 # Connect OAuth client ids (ca_…) of the platform, per mode.
-STRIPE_CONNECT_CLIENT_ID_TEST = env.str("STRIPE_CONNECT_CLIENT_ID_TEST", default="ca_standin_test")
-STRIPE_CONNECT_CLIENT_ID_LIVE = env.str("STRIPE_CONNECT_CLIENT_ID_LIVE", default="ca_standin_live")
+STRIPE_CONNECT_CLIENT_ID_TEST = _required("STRIPE_CONNECT_CLIENT_ID_TEST", "ca_standin_test")
+STRIPE_CONNECT_CLIENT_ID_LIVE = _required("STRIPE_CONNECT_CLIENT_ID_LIVE", "ca_standin_live")
 # Signing secrets of the Connect webhook endpoint. Several may be given (comma-separated)
 # while a secret is being rotated; an event signed with any of them is accepted.
-STRIPE_CONNECT_WEBHOOK_SECRETS = env.list("STRIPE_CONNECT_WEBHOOK_SECRETS", default=["whsec_standin_connect"])
-if PRODUCTION and STRIPE_CONNECT_WEBHOOK_SECRETS == ["whsec_standin_connect"]:
-    raise ImproperlyConfigured("STRIPE_CONNECT_WEBHOOK_SECRETS must be set in production")
+STRIPE_CONNECT_WEBHOOK_SECRETS = _required("STRIPE_CONNECT_WEBHOOK_SECRETS", "whsec_standin_connect").split(",")
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = env.int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", default=300)
 STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=20.0)
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 
 # The platform plan developers pay for (live keys need it): a recurring Price on the
 # platform's own account. ``manage.py platformplan_setup`` creates one on the stand-in.
-PLATFORM_PLAN_PRICE_ID = env.str("PLATFORM_PLAN_PRICE_ID", default="")
+PLATFORM_PLAN_PRICE_ID = _required("PLATFORM_PLAN_PRICE_ID", "")
 
 # dj-stripe keeps the platform's own billing of developers in sync.
 STRIPE_LIVE_MODE = env.bool("STRIPE_LIVE_MODE", default=False)

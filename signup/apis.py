@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from dreamapi.errors import NotFound
+from dreamapi.openapi import X_ENV, errors
 from tenants.api_base import ProjectAPIView
 from tenants.models import EndUser
-from tenants.serializers import customer_json, iso
+from tenants.serializers import CustomerSerializer, customer_json, iso
 
 from . import services
 from .serializers import CodeExchangeSerializer, TokenRefreshSerializer, TokenRevokeSerializer
 from .tokens import IssuedToken, end_user_token_issue
+
+
+SignedIn = inline_serializer(
+    "SignedIn",
+    {
+        "success": serializers.BooleanField(),
+        "customer": CustomerSerializer(),
+        "token": serializers.CharField(help_text="ES256 JWT; send it as X-User-Token."),
+        "expiresIn": serializers.IntegerField(help_text="Seconds."),
+    },
+)
 
 
 def _signed_in(end_user: EndUser, issued: IssuedToken) -> dict:
@@ -22,6 +36,9 @@ def _signed_in(end_user: EndUser, issued: IssuedToken) -> dict:
 class CodeExchangeApi(ProjectAPIView):
     """``POST /api/auth/exchange {code, redirectUri}`` → the end user and a token."""
 
+    @extend_schema(operation_id="auth_exchange", summary="Exchange a sign-in code for the end user and a token",
+                   parameters=[X_ENV], request=CodeExchangeSerializer,
+                   responses={200: SignedIn, **errors(400, 401, 403, 429)})
     def post(self, request: Request) -> Response:
         serializer = CodeExchangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -38,6 +55,9 @@ class CodeExchangeApi(ProjectAPIView):
 class TokenRefreshApi(ProjectAPIView):
     """``POST /api/auth/refresh {customerId} | {token}`` → a new token."""
 
+    @extend_schema(operation_id="auth_refresh", summary="Issue a new end-user token",
+                   parameters=[X_ENV], request=TokenRefreshSerializer,
+                   responses={200: SignedIn, **errors(400, 401, 403, 404)})
     def post(self, request: Request) -> Response:
         serializer = TokenRefreshSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -52,6 +72,12 @@ class TokenRefreshApi(ProjectAPIView):
 class TokenRevokeApi(ProjectAPIView):
     """``POST /api/auth/revoke {customerId}``: every token issued so far stops working."""
 
+    @extend_schema(operation_id="auth_revoke", summary="Revoke every token of an end user",
+                   parameters=[X_ENV], request=TokenRevokeSerializer,
+                   responses={200: inline_serializer("Revoked", {"success": serializers.BooleanField(),
+                                                                 "customerId": serializers.CharField(),
+                                                                 "revokedAt": serializers.DateTimeField()}),
+                              **errors(400, 401, 403, 404)})
     def post(self, request: Request) -> Response:
         serializer = TokenRevokeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
