@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import models
 
 from .models import ApiKey, EndUser, Platform, Project
 from .services import api_key_revoke
@@ -34,6 +35,7 @@ class ProjectAdmin(admin.ModelAdmin):
     readonly_fields = ["public_id", "created_at"]
     raw_id_fields = ["platform"]
     inlines = [ApiKeyInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(ApiKey)
