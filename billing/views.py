@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from dreamapi.errors import ApiError
 from tenants.models import Mode
 from tenants.selectors import project_for_owner
+from tenants.views import project_url, request_mode
 
 from . import services
 from .models import StripeConnection, StripeEvent
@@ -42,20 +43,11 @@ def stripe_webhook(request: HttpRequest) -> JsonResponse:
 _NONCE_SESSION_KEY = "stripe_connect_nonce"
 
 
-def _mode(request: HttpRequest) -> str:
-    mode = request.POST.get("mode") or request.GET.get("mode") or Mode.TEST
-    return mode if mode in Mode.values else Mode.TEST
-
-
-def _project_url(project, mode: str) -> str:
-    return f"{reverse('dashboard:project', args=[project.public_id])}?mode={mode}"
-
-
 @login_required
 @require_POST
 def stripe_connect(request: HttpRequest, project_id: str) -> HttpResponse:
     project = project_for_owner(user=request.user, project_id=project_id)
-    mode = _mode(request)
+    mode = request_mode(request)
     url, nonce = services.stripe_connect_start(
         project=project, mode=mode, redirect_uri=request.build_absolute_uri(reverse("billing:stripe_callback"))
     )
@@ -75,20 +67,20 @@ def stripe_callback(request: HttpRequest) -> HttpResponse:
     project = project_for_owner(user=request.user, project_id=project_id)
     if request.GET.get("error"):
         messages.error(request, f"Stripe was not connected: {request.GET.get('error_description') or request.GET['error']}.")
-        return redirect(_project_url(project, mode))
+        return redirect(project_url(project, mode))
     try:
         connection = services.stripe_connect_finish(project=project, mode=mode, code=request.GET.get("code", ""))
     except ApiError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, f"Stripe account {connection.account_id} connected for {mode} mode.")
-    return redirect(_project_url(project, mode))
+    return redirect(project_url(project, mode))
 
 
 @login_required
 def stripe_disconnect(request: HttpRequest, project_id: str) -> HttpResponse:
     project = project_for_owner(user=request.user, project_id=project_id)
-    mode = _mode(request)
+    mode = request_mode(request)
     connection = StripeConnection.objects.filter(project=project, mode=mode, disconnected_at__isnull=True).first()
     if connection is None:
         raise Http404("No Stripe account is connected in this mode.")
@@ -99,14 +91,14 @@ def stripe_disconnect(request: HttpRequest, project_id: str) -> HttpResponse:
             messages.error(request, exc.message)
         else:
             messages.success(request, f"Stripe account {connection.account_id} disconnected.")
-        return redirect(_project_url(project, mode))
+        return redirect(project_url(project, mode))
     return render(request, "billing/disconnect.html", {"project": project, "mode": mode, "connection": connection})
 
 
 @login_required
 def stripe_events(request: HttpRequest, project_id: str) -> HttpResponse:
     project = project_for_owner(user=request.user, project_id=project_id)
-    mode = _mode(request)
+    mode = request_mode(request)
     status = request.GET.get("status", "")
     events = StripeEvent.objects.filter(project=project, livemode=(mode == Mode.LIVE))
     if status in StripeEvent.Status.values:
@@ -127,7 +119,7 @@ def stripe_event_replay(request: HttpRequest, project_id: str, event_id: int) ->
         messages.success(request, f"Event {event.stripe_event_id} queued again.")
     else:
         messages.error(request, "Only failed or ignored events can be replayed.")
-    return redirect(f"{reverse('billing:events', args=[project.public_id])}?mode={_mode(request)}")
+    return redirect(f"{reverse('billing:events', args=[project.public_id])}?mode={request_mode(request)}")
 
 
 @login_required
@@ -141,7 +133,7 @@ def promote(request: HttpRequest, project_id: str) -> HttpResponse:
             messages.error(request, f"Nothing was promoted: {exc.message}")
         else:
             messages.success(request, "Tiers promoted to live mode.")
-            return redirect(_project_url(project, Mode.LIVE))
+            return redirect(project_url(project, Mode.LIVE))
     return render(request, "billing/promote.html", {
         "project": project, "plan": plan, "live_connected": live_stripe_connected(project=project),
         "has_changes": any(c.action != "unchanged" for c in plan),

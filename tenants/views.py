@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from billing import services as billing_services
@@ -31,9 +32,21 @@ def _get_project_for_user(request: HttpRequest, project_id: str) -> Project:
     return project_for_owner(user=request.user, project_id=project_id)
 
 
-def _mode(request: HttpRequest) -> str:
-    mode = request.GET.get("mode") or request.POST.get("mode") or Mode.TEST
+def request_mode(request: HttpRequest) -> str:
+    """The mode a dashboard page shows (``?mode=`` or a form field); test unless live is asked for."""
+    mode = request.POST.get("mode") or request.GET.get("mode") or Mode.TEST
     return mode if mode in Mode.values else Mode.TEST
+
+
+def project_url(project: Project, mode: str) -> str:
+    return f"{reverse('dashboard:project', args=[project.public_id])}?mode={mode}"
+
+
+def _key_kind(request: HttpRequest) -> str:
+    kind = request.POST.get("kind", ApiKey.Kind.SECRET)
+    if kind not in ApiKey.Kind.values:
+        raise Http404("No such key kind.")
+    return kind
 
 
 def _get_tier(project: Project, mode: str, slug: str) -> Tier:
@@ -65,7 +78,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def project_detail(request: HttpRequest, project_id: str) -> HttpResponse:
     project = _get_project_for_user(request, project_id)
-    mode = _mode(request)
+    mode = request_mode(request)
     search = request.GET.get("q", "").strip()
     end_users = project.end_users.filter(mode=mode).select_related("tier")
     if search:
@@ -124,10 +137,8 @@ def project_delete(request: HttpRequest, project_id: str) -> HttpResponse:
 @require_POST
 def key_regenerate(request: HttpRequest, project_id: str) -> HttpResponse:
     project = _get_project_for_user(request, project_id)
-    mode = _mode(request)
-    kind = request.POST.get("kind", ApiKey.Kind.SECRET)
-    if kind not in ApiKey.Kind.values:
-        raise Http404("No such key kind.")
+    mode = request_mode(request)
+    kind = _key_kind(request)
     issued = services.api_key_rotate(project=project, mode=mode, kind=kind)
     return render(request, "dashboard/key_regenerated.html", {"project": project, "mode": mode, "issued": issued})
 
@@ -136,19 +147,19 @@ def key_regenerate(request: HttpRequest, project_id: str) -> HttpResponse:
 @require_POST
 def key_revoke(request: HttpRequest, project_id: str) -> HttpResponse:
     project = _get_project_for_user(request, project_id)
-    mode = _mode(request)
-    kind = request.POST.get("kind", ApiKey.Kind.SECRET)
+    mode = request_mode(request)
+    kind = _key_kind(request)
     for api_key in project.api_keys.filter(mode=mode, kind=kind, revoked_at__isnull=True):
         services.api_key_revoke(api_key=api_key)
     messages.success(request, f"The {mode} {'secret' if kind == 'sk' else 'publishable'} key is revoked. "
                               "Regenerate it to get a new one.")
-    return redirect(f"/dashboard/projects/{project.public_id}/?mode={mode}")
+    return redirect(project_url(project, mode))
 
 
 @login_required
 def tier_edit(request: HttpRequest, project_id: str, slug: str | None = None) -> HttpResponse:
     project = _get_project_for_user(request, project_id)
-    mode = _mode(request)
+    mode = request_mode(request)
     tier = _get_tier(project, mode, slug) if slug else None
     initial = {}
     if tier is not None:
@@ -168,14 +179,14 @@ def tier_edit(request: HttpRequest, project_id: str, slug: str | None = None) ->
             form.add_error(None, exc.message)
         else:
             messages.success(request, "Tier saved.")
-            return redirect(f"/dashboard/projects/{project.public_id}/?mode={mode}")
+            return redirect(project_url(project, mode))
     return render(request, "dashboard/tier_form.html", {"project": project, "mode": mode, "tier": tier, "form": form})
 
 
 @login_required
 def tier_delete(request: HttpRequest, project_id: str, slug: str) -> HttpResponse:
     project = _get_project_for_user(request, project_id)
-    mode = _mode(request)
+    mode = request_mode(request)
     tier = _get_tier(project, mode, slug)
     form = TierDeleteForm(request.POST or None, tier=tier)
     user_count = tier.end_users.count()
@@ -186,7 +197,7 @@ def tier_delete(request: HttpRequest, project_id: str, slug: str) -> HttpRespons
             form.add_error(None, exc.message)
         else:
             messages.success(request, f"Tier {slug} deleted.")
-            return redirect(f"/dashboard/projects/{project.public_id}/?mode={mode}")
+            return redirect(project_url(project, mode))
     return render(request, "dashboard/tier_delete.html",
                   {"project": project, "mode": mode, "tier": tier, "form": form, "user_count": user_count})
 
@@ -195,7 +206,7 @@ def tier_delete(request: HttpRequest, project_id: str, slug: str) -> HttpRespons
 @require_POST
 def tier_make_default(request: HttpRequest, project_id: str, slug: str) -> HttpResponse:
     project = _get_project_for_user(request, project_id)
-    mode = _mode(request)
+    mode = request_mode(request)
     billing_services.tier_set_default(tier=_get_tier(project, mode, slug))
     messages.success(request, f"New end users now start on {slug}.")
-    return redirect(f"/dashboard/projects/{project.public_id}/?mode={mode}")
+    return redirect(project_url(project, mode))

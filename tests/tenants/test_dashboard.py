@@ -133,3 +133,10 @@ def test_tiers_are_managed_from_the_dashboard(alice_browser, alice):
     user.refresh_from_db()
     assert user.tier == free
     assert [t["id"] for t in alice.api().get("/api/tiers").json()["tiers"]] == ["free"]
+
+
+def test_an_unknown_key_kind_is_404_and_revokes_nothing(alice_browser, alice):
+    base = f"/dashboard/projects/{alice.project.public_id}/keys"
+    assert alice_browser.post(f"{base}/revoke/", {"mode": "test", "kind": "xx"}).status_code == 404
+    assert alice_browser.post(f"{base}/regenerate/", {"mode": "test", "kind": "xx"}).status_code == 404
+    assert alice.api().get("/api/tiers").status_code == 200
