@@ -140,3 +140,31 @@ def test_an_unknown_key_kind_is_404_and_revokes_nothing(alice_browser, alice):
     assert alice_browser.post(f"{base}/revoke/", {"mode": "test", "kind": "xx"}).status_code == 404
     assert alice_browser.post(f"{base}/regenerate/", {"mode": "test", "kind": "xx"}).status_code == 404
     assert alice.api().get("/api/tiers").status_code == 200
+
+
+def test_a_developer_resets_a_forgotten_password_by_e_mail(client, alice):
+    mail.outbox.clear()
+    response = client.post("/accounts/password/reset/", {"email": "alice@example.com"})
+    assert response.status_code == 302
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+)", mail.outbox[0].body).group(1)
+    form_page = client.get(link, follow=True)
+    assert form_page.status_code == 200
+    response = client.post(form_page.redirect_chain[-1][0] if form_page.redirect_chain else link,
+                           {"password1": "a-brand-new-password-9", "password2": "a-brand-new-password-9"})
+    assert response.status_code == 302
+    client.logout()
+    response = client.post("/accounts/login/", {"login": "alice@example.com", "password": "a-brand-new-password-9"})
+    assert response.status_code == 302 and client.get("/dashboard/").status_code == 200
+
+
+def test_a_secret_key_never_reaches_the_logs(client, alice, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    client.force_login(alice.user)
+    response = client.post("/dashboard/", {"name": "Logged app", "kind": "saas"})
+    secret = re.search(r"sk_test_[A-Za-z0-9]{40}", response.content.decode()).group(0)
+    alice.api(secret).get("/api/tiers")
+    alice.api(secret).get("/api/customers/usr_nope")
+    assert secret not in caplog.text
+    assert secret[14:] not in caplog.text
