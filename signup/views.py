@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dreamapi.errors import ApiError, error_body
 from tenants.models import Mode, Project
-from tenants.views import _get_project_for_user
+from tenants.selectors import project_for_owner
 
 from . import services, tokens
 from .forms import EmailForm, SetPasswordForm, SignInForm, SignUpForm, SignupSettingsForm
@@ -291,7 +291,7 @@ def _hosted_urls(project: Project, example_redirect: str) -> list[dict]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def dashboard(request: HttpRequest, project_id: str) -> HttpResponse:
-    project = _get_project_for_user(request, project_id)
+    project = project_for_owner(user=request.user, project_id=project_id)
     current = signup_settings_for_project(project=project)
     initial = {
         "display_name": current.display_name,
@@ -342,7 +342,7 @@ def dashboard(request: HttpRequest, project_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def dashboard_rotate_key(request: HttpRequest, project_id: str) -> HttpResponse:
-    project = _get_project_for_user(request, project_id)
+    project = project_for_owner(user=request.user, project_id=project_id)
     immediate = request.POST.get("immediate") == "1"
     key = tokens.signing_key_rotate(project=project, immediate=immediate)
     if immediate:

@@ -1,5 +1,5 @@
 """The developer dashboard (server-rendered). Every project is fetched through
-``_get_project_for_user``, which 404s for anybody else's project."""
+``tenants.selectors.project_for_owner``, which 404s for anybody else's project."""
 
 from __future__ import annotations
 
@@ -26,10 +26,6 @@ END_USERS_PER_PAGE = 25
 
 def _platform(request: HttpRequest) -> Platform:
     return services.platform_get_or_create(user=request.user)
-
-
-def _get_project_for_user(request: HttpRequest, project_id: str) -> Project:
-    return project_for_owner(user=request.user, project_id=project_id)
 
 
 def request_mode(request: HttpRequest) -> str:
@@ -77,7 +73,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def project_detail(request: HttpRequest, project_id: str) -> HttpResponse:
-    project = _get_project_for_user(request, project_id)
+    project = project_for_owner(user=request.user, project_id=project_id)
     mode = request_mode(request)
     search = request.GET.get("q", "").strip()
     end_users = project.end_users.filter(mode=mode).select_related("tier")
@@ -106,7 +102,7 @@ def project_detail(request: HttpRequest, project_id: str) -> HttpResponse:
 
 @login_required
 def project_settings(request: HttpRequest, project_id: str) -> HttpResponse:
-    project = _get_project_for_user(request, project_id)
+    project = project_for_owner(user=request.user, project_id=project_id)
     initial = {
         "name": project.name,
         "rate_limit_per_minute": project.rate_limit_per_minute,
@@ -122,7 +118,7 @@ def project_settings(request: HttpRequest, project_id: str) -> HttpResponse:
 
 @login_required
 def project_delete(request: HttpRequest, project_id: str) -> HttpResponse:
-    project = _get_project_for_user(request, project_id)
+    project = project_for_owner(user=request.user, project_id=project_id)
     if request.method == "POST":
         if request.POST.get("confirm_name", "").strip() != project.name:
             messages.error(request, "Type the project's name exactly to delete it.")
@@ -136,7 +132,7 @@ def project_delete(request: HttpRequest, project_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def key_regenerate(request: HttpRequest, project_id: str) -> HttpResponse:
-    project = _get_project_for_user(request, project_id)
+    project = project_for_owner(user=request.user, project_id=project_id)
     mode = request_mode(request)
     kind = _key_kind(request)
     issued = services.api_key_rotate(project=project, mode=mode, kind=kind)
@@ -146,7 +142,7 @@ def key_regenerate(request: HttpRequest, project_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def key_revoke(request: HttpRequest, project_id: str) -> HttpResponse:
-    project = _get_project_for_user(request, project_id)
+    project = project_for_owner(user=request.user, project_id=project_id)
     mode = request_mode(request)
     kind = _key_kind(request)
     for api_key in project.api_keys.filter(mode=mode, kind=kind, revoked_at__isnull=True):
@@ -158,7 +154,7 @@ def key_revoke(request: HttpRequest, project_id: str) -> HttpResponse:
 
 @login_required
 def tier_edit(request: HttpRequest, project_id: str, slug: str | None = None) -> HttpResponse:
-    project = _get_project_for_user(request, project_id)
+    project = project_for_owner(user=request.user, project_id=project_id)
     mode = request_mode(request)
     tier = _get_tier(project, mode, slug) if slug else None
     initial = {}
@@ -185,7 +181,7 @@ def tier_edit(request: HttpRequest, project_id: str, slug: str | None = None) ->
 
 @login_required
 def tier_delete(request: HttpRequest, project_id: str, slug: str) -> HttpResponse:
-    project = _get_project_for_user(request, project_id)
+    project = project_for_owner(user=request.user, project_id=project_id)
     mode = request_mode(request)
     tier = _get_tier(project, mode, slug)
     form = TierDeleteForm(request.POST or None, tier=tier)
@@ -205,7 +201,7 @@ def tier_delete(request: HttpRequest, project_id: str, slug: str) -> HttpRespons
 @login_required
 @require_POST
 def tier_make_default(request: HttpRequest, project_id: str, slug: str) -> HttpResponse:
-    project = _get_project_for_user(request, project_id)
+    project = project_for_owner(user=request.user, project_id=project_id)
     mode = request_mode(request)
     billing_services.tier_set_default(tier=_get_tier(project, mode, slug))
     messages.success(request, f"New end users now start on {slug}.")
