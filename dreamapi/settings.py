@@ -97,6 +97,14 @@ TEMPLATES = [
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Server-side parameter binding lets psycopg prepare statements it sees repeatedly on a
+        # connection; the hot path's upsert then skips PostgreSQL's planner (measured: 475 µs →
+        # 231 µs per call). Turn off behind a transaction-pooling PgBouncer older than 1.21.
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["server_side_binding"] = env.bool("DB_SERVER_SIDE_BINDING", default=True)
+        if options["server_side_binding"]:
+            options.setdefault("prepare_threshold", 5)  # Django's default (None) never prepares
     # Off by default: a health check costs an extra round trip on the first query of every request.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=False)
 else:
@@ -200,6 +208,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["dreamapi.openapi.only_public_paths"],
 }
+
+# The usage counter's upsert commits without waiting for PostgreSQL's WAL flush (see
+# usage/services.py): ~4× cheaper; a database crash may forget the last ~0.5 s of increments.
+USAGE_COUNTER_SYNCHRONOUS_COMMIT = env.bool("USAGE_COUNTER_SYNCHRONOUS_COMMIT", default=False)
 
 # /api/_bench/noop: a no-op view on the same stack, for bench/ only.
 BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)

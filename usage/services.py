@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -62,6 +63,26 @@ RETURNING count, call_limit, period_start, period_end
 """
 
 
+# PostgreSQL: the same statement, committing without waiting for the WAL flush
+# (``synchronous_commit`` off for this statement's transaction only; ``set_config(…, true)``
+# is transaction-local, so the connection's setting is back to normal right after). A
+# PostgreSQL crash can lose the last fraction of a second of increments; it cannot corrupt
+# anything, and no other write is affected. Measured here: 265–300 µs → 73 µs per call.
+# ``USAGE_COUNTER_SYNCHRONOUS_COMMIT=true`` keeps every increment durable instead.
+_TRACK_SQL_ASYNC_COMMIT = _TRACK_SQL.replace(
+    "WITH u AS (", "WITH durability AS (SELECT set_config('synchronous_commit', 'off', true)),\nu AS (", 1
+).replace("FROM u WHERE lim IS NULL", "FROM u, durability WHERE lim IS NULL", 1)
+
+
+def _track_sql() -> str:
+    # Only when the statement is its own transaction: inside an atomic block the setting would
+    # last until that block commits and make the caller's other writes asynchronous too.
+    if (connection.vendor == "postgresql" and not settings.USAGE_COUNTER_SYNCHRONOUS_COMMIT
+            and not connection.in_atomic_block):
+        return _TRACK_SQL_ASYNC_COMMIT
+    return _TRACK_SQL
+
+
 def _sql_params(*, project_id: int, mode: str, user_public_id: str, now: datetime) -> dict:
     month_start, month_end = month_period(now)
     adapt = connection.ops.adapt_datetimefield_value
@@ -79,7 +100,7 @@ def usage_track(*, project_id: int, mode: str, user_public_id: str, now: datetim
     """Count one call for the end user, or raise 403 ``tier_limit_reached`` / 404 for an unknown user."""
     now = now or timezone.now()
     with connection.cursor() as cursor:
-        cursor.execute(_TRACK_SQL, _sql_params(project_id=project_id, mode=mode, user_public_id=user_public_id, now=now))
+        cursor.execute(_track_sql(), _sql_params(project_id=project_id, mode=mode, user_public_id=user_public_id, now=now))
         row = cursor.fetchone()
     if row is not None:
         count, limit, start, end = row

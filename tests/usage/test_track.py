@@ -182,3 +182,38 @@ def test_the_statement_is_a_single_conditional_upsert(alice, django_assert_num_q
     sql = captured.captured_queries[0]["sql"].upper()
     assert "ON CONFLICT" in sql and "WHERE" in sql and "RETURNING" in sql
     assert connection.vendor in ("postgresql", "sqlite")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("synchronous", [False, True])
+def test_both_commit_modes_count_and_refuse_the_same(alice, settings, synchronous, django_assert_num_queries):
+    settings.USAGE_COUNTER_SYNCHRONOUS_COMMIT = synchronous
+    set_limit(alice, 2)
+    user = alice.end_user()
+    assert track(alice, user).status_code == 200  # warms the key cache
+    with django_assert_num_queries(1) as captured:
+        assert track(alice, user).status_code == 200
+    uses_async = "set_config('synchronous_commit'" in captured.captured_queries[0]["sql"]
+    assert track(alice, user).status_code == 403
+    assert UsageCounter.objects.get(end_user=user).count == 2
+    if connection.vendor == "postgresql":
+        assert uses_async is not synchronous
+        with connection.cursor() as cursor:  # the statement's setting never outlives its transaction
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inside_a_transaction_the_counter_commits_with_it(alice, settings):
+    from django.db import transaction
+
+    from usage.services import usage_track
+
+    settings.USAGE_COUNTER_SYNCHRONOUS_COMMIT = False
+    user = alice.end_user()
+    with transaction.atomic():
+        usage_track(project_id=alice.project.id, mode="test", user_public_id=user.public_id)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW synchronous_commit")
+                assert cursor.fetchone()[0] == "on"
