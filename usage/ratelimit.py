@@ -22,7 +22,16 @@ logger = logging.getLogger(__name__)
 _BACKOFF_SECONDS = 5.0
 _pool_lock = threading.Lock()
 _client = None
+_script = None
 _down_until = 0.0
+
+# INCR, and set the window's expiry on its first hit: one command, atomic in Redis.
+# (A pipeline of INCR + EXPIRE NX cost about twice as much per call in redis-py.)
+_HIT_LUA = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
 
 
 @dataclass(frozen=True)
@@ -47,23 +56,25 @@ class RateLimitResult:
         }
 
 
-def _redis():
-    global _client
-    if _client is None:
+def _hit_script():
+    """The registered Lua script (EVALSHA, falling back to EVAL once after a Redis restart)."""
+    global _client, _script
+    if _script is None:
         with _pool_lock:
-            if _client is None:
+            if _script is None:
                 import redis
 
                 _client = redis.Redis.from_url(
                     settings.REDIS_URL, socket_connect_timeout=0.2, socket_timeout=0.2, health_check_interval=30
                 )
-    return _client
+                _script = _client.register_script(_HIT_LUA)
+    return _script
 
 
 def reset_client() -> None:
     """Forget the Redis client and any back-off (settings changed, e.g. in tests)."""
-    global _client, _down_until
-    _client = None
+    global _client, _script, _down_until
+    _client = _script = None
     _down_until = 0.0
 
 
@@ -80,11 +91,7 @@ def _count(key: str, window: int) -> int | None:
     if time.monotonic() < _down_until:
         return None
     try:
-        pipe = _redis().pipeline(transaction=False)
-        pipe.incr(key)
-        pipe.expire(key, window + 1, nx=True)
-        count, _ = pipe.execute()
-        return int(count)
+        return int(_hit_script()(keys=[key], args=[window + 1]))
     except Exception as exc:  # any Redis failure: fail open, see module docstring
         _down_until = time.monotonic() + _BACKOFF_SECONDS
         logger.warning("rate limiting disabled for %.0fs: Redis unavailable (%s)", _BACKOFF_SECONDS, exc)
