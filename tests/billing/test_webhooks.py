@@ -128,3 +128,30 @@ def test_an_event_that_keeps_failing_is_marked_failed_and_can_be_replayed(standi
         assert stripe_event_replay(event=event)
     wait_until(lambda: EndUser.objects.get(pk=user.pk).tier.slug == "pro")
     assert not StripeEvent.objects.filter(status="failed").exists()
+
+
+def test_a_failed_renewal_payment_marks_the_subscription_past_due_and_keeps_the_plan(standin, subscribed):
+    user = subscribed("dunning@example.com")
+    wait_until(lambda: Subscription.objects.filter(end_user=user, status="active").exists())
+    subscription = Subscription.objects.get(end_user=user)
+    standin.fail_payment(subscription.stripe_subscription_id)
+    wait_until(lambda: Subscription.objects.get(pk=subscription.pk).status == "past_due")
+    assert standin.wait_for_webhooks(10)
+    assert StripeEvent.objects.filter(type="invoice.payment_failed", status="processed").exists()
+    # Stripe retries the payment during dunning; the paid plan holds until Stripe gives up.
+    assert EndUser.objects.get(pk=user.pk).tier.slug == "pro"
+
+
+def test_the_dashboard_lists_failed_events_and_replays_them(client, alice, settings):
+    settings.STRIPE_CONNECT_WEBHOOK_SECRETS = [CONNECT_SECRET]
+    event = StripeEvent.objects.create(stripe_event_id="evt_dash", type="invoice.paid", account_id="acct_x",
+                                       payload={"id": "evt_dash"}, project=alice.project, status="failed",
+                                       last_error="StripeError: Stripe could not be reached")
+    client.force_login(alice.user)
+    page = client.get(f"/dashboard/projects/{alice.project.public_id}/stripe/events/?status=failed").content.decode()
+    assert "evt_dash" in page and "could not be reached" in page and "Replay" in page
+    project_page = client.get(f"/dashboard/projects/{alice.project.public_id}/").content.decode()
+    assert "1 failed" in project_page  # visible even with no account connected any more
+    client.post(f"/dashboard/projects/{alice.project.public_id}/stripe/events/{event.pk}/replay/", {"mode": "test"})
+    event.refresh_from_db()
+    assert event.status == "ignored"  # replayed; nobody has acct_x connected
