@@ -104,7 +104,7 @@ def test_the_project_page_lists_end_users_with_usage_and_paginates(alice_browser
     for _ in range(3):
         alice.api(HTTP_X_USER_ID=users[-1].public_id).post("/api/data")
     page1 = alice_browser.get(f"/dashboard/projects/{alice.project.public_id}/").content.decode()
-    assert "user29@example.com" in page1 and "3 / 100" in page1
+    assert "user29@example.com" in page1 and "3 / 100" in page1 and ">Free<" in page1
     assert "Page 1 of 2" in page1
     page2 = alice_browser.get(f"/dashboard/projects/{alice.project.public_id}/?page=2").content.decode()
     assert "user00@example.com" in page2
