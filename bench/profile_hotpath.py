@@ -71,6 +71,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("-n", type=int, default=3000, help="calls per measurement")
     ap.add_argument("--cprofile", type=int, default=0, metavar="LINES", help="print a cProfile of the tracked call")
+    ap.add_argument("--diff", type=int, default=0, metavar="LINES",
+                    help="cProfile both requests and print where the tracked one spends more CPU (self time per "
+                         "function and per package; cProfile inflates absolute figures several times, compare shares)")
     args = ap.parse_args()
 
     import django
@@ -255,6 +258,47 @@ def main() -> None:
         stats.sort_stats("tottime").print_stats(args.cprofile)
         stats.sort_stats("cumulative").print_stats(args.cprofile)
         print(out.getvalue())
+
+    if args.diff:
+        print_diff(noop, data, args.n, args.diff)
+
+
+def print_diff(noop, data, n: int, lines: int) -> None:
+    import cProfile
+    import pstats
+
+    def profile(fn) -> dict[str, tuple[float, int]]:
+        prof = cProfile.Profile(time.process_time)
+        prof.enable()
+        for _ in range(n):
+            fn()
+        prof.disable()
+        out = {}
+        for (filename, line, func), (_, ncalls, tottime, _, _) in pstats.Stats(prof).stats.items():
+            name = filename.split("site-packages/")[-1].replace(str(APP) + "/", "")
+            out[f"{name}:{line}({func})"] = (tottime, ncalls)
+        return out
+
+    a, b = profile(noop), profile(data)
+    total_a, total_b = sum(v[0] for v in a.values()), sum(v[0] for v in b.values())
+    print(f"\ncProfile (CPU clock), self time per request: no-op {total_a / n * 1e6:.0f} µs, tracked "
+          f"{total_b / n * 1e6:.0f} µs (profiling inflates these; the difference is what tracking adds)")
+    extra = total_b - total_a
+    by_pkg_a: dict[str, float] = {}
+    by_pkg_b: dict[str, float] = {}
+    for src, dst in ((a, by_pkg_a), (b, by_pkg_b)):
+        for key, (t, _) in src.items():
+            path = key.split(":", 1)[0]
+            pkg = path.split("/", 1)[0] if "/" in path else ("builtins" if path == "~" else path)
+            dst[pkg] = dst.get(pkg, 0.0) + t
+    print("extra self time by package (share of the difference):")
+    for pkg in sorted(set(by_pkg_a) | set(by_pkg_b), key=lambda k: by_pkg_a.get(k, 0) - by_pkg_b.get(k, 0))[:12]:
+        d = by_pkg_b.get(pkg, 0.0) - by_pkg_a.get(pkg, 0.0)
+        print(f"  {100 * d / extra:6.1f} %  {pkg}")
+    print("functions with the most extra self time (share of the difference; calls per request tracked vs no-op):")
+    diffs = sorted(((b.get(k, (0.0, 0))[0] - a.get(k, (0.0, 0))[0], k) for k in set(a) | set(b)), reverse=True)
+    for d, key in diffs[:lines]:
+        print(f"  {100 * d / extra:6.1f} %  {b.get(key, (0, 0))[1] / n:5.1f} vs {a.get(key, (0, 0))[1] / n:5.1f}  {key}")
 
 
 if __name__ == "__main__":

@@ -656,6 +656,10 @@ def measure(server: Server, args, sk: str, users_file: str, account: CpuAccount)
                 "kernel_us_per_request": {k: round(statistics.fmean(r["cpu"]["kernel_us_per_request"][k] for r in rs), 1)
                                           for k in rs[0]["cpu"]["kernel_us_per_request"]},
                 "py_spy": rs[0].get("py_spy"),
+                # Other processes took more than 10 % as much CPU as the benchmark itself.
+                "disturbed": any(r["cpu"]["cpu_us_per_request"]["other"] >
+                                 0.1 * sum(v for k, v in r["cpu"]["cpu_us_per_request"].items() if k != "other")
+                                 for r in rs),
                 "rounds": rs,
             })
     return rows
@@ -743,7 +747,9 @@ def print_table(config: dict) -> None:
     print("-" * len(head))
     for r in rows:
         print(f"{r['connections']:>5}  {r['endpoint']:<22} {r['rps']:>9.1f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} "
-              f"{r['non_2xx']:>8} {r['socket_errors']:>8}")
+              f"{r['non_2xx']:>8} {r['socket_errors']:>8}" + ("  * disturbed" if r.get("disturbed") else ""))
+    if any(r.get("disturbed") for r in rows):
+        print("* other processes used more than 10 % as much CPU as the benchmark during that run: not a clean figure")
     print()
     print("CPU per request, µs (total/kernel), from /proc over each measured run; other = the rest of the machine")
     cats = ["gunicorn", "pg_bench_backends", "pg_other", "redis", "wrk"]
@@ -769,7 +775,9 @@ def print_table(config: dict) -> None:
     print()
     for c, ratio in config["ratios"].items():
         verdict = "meets" if ratio >= 0.8 else "below"
-        print(f"ratio tracked/no-op at {c:>3} connections: {ratio:.3f}  ({verdict} the 0.8 target)")
+        noisy = any(r.get("disturbed") for r in rows if r["connections"] == c)
+        print(f"ratio tracked/no-op at {c:>3} connections: {ratio:.3f}  ({verdict} the 0.8 target)"
+              + ("  * disturbed run" if noisy else ""))
     ov = config.get("overshoot")
     if ov:
         st = ov["status_counts"]

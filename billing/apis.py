@@ -54,7 +54,7 @@ class TierListApi(PublicProjectAPIView):
                     )
                 },
             ),
-            **errors(401, 403),
+            **errors(400, 401, 403),
         },
     )
     def get(self, request: Request) -> Response:

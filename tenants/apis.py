@@ -80,7 +80,7 @@ class CustomerDetailApi(ProjectAPIView):
         return end_user
 
     @extend_schema(operation_id="customers_retrieve", summary="Get an end user", parameters=[X_ENV],
-                   responses={200: CustomerEnvelope, **errors(401, 403, 404)})
+                   responses={200: CustomerEnvelope, **errors(400, 401, 403, 404)})
     def get(self, request: Request, customer_id: str) -> Response:
         return Response({"success": True, "customer": customer_json(self.get_end_user(customer_id))})
 
@@ -105,7 +105,7 @@ class CustomerDetailApi(ProjectAPIView):
                    responses={200: inline_serializer("Deleted", {"success": serializers.BooleanField(),
                                                                  "deleted": serializers.BooleanField(),
                                                                  "id": serializers.CharField()}),
-                              **errors(401, 403, 404)})
+                              **errors(400, 401, 403, 404)})
     def delete(self, request: Request, customer_id: str) -> Response:
         end_user = self.get_end_user(customer_id)
         services.end_user_delete(end_user=end_user)
