@@ -10,6 +10,10 @@ from django.db.models import QuerySet
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from dreamapi.cors import add_cors_headers, preflight_response
+from dreamapi.errors import ApiError, NotFound
+from usage.ratelimit import rate_limit_hit
+
 from .authentication import PublicKeyAuthentication, SecretKeyAuthentication
 from .keycache import KeyContext
 from .models import EndUser, Project
@@ -49,14 +53,10 @@ class PublicProjectAPIView(ProjectAPIView):
     def dispatch(self, request, *args, **kwargs):
         # A preflight carries no key: answer it before authentication runs.
         if request.method == "OPTIONS":
-            from dreamapi.cors import preflight_response
-
             return preflight_response(request)
         return super().dispatch(request, *args, **kwargs)
 
     def finalize_response(self, request, response, *args, **kwargs):
-        from dreamapi.cors import add_cors_headers
-
         response = super().finalize_response(request, response, *args, **kwargs)
         context = getattr(request, "auth", None) if getattr(request, "_authenticator", None) else None
         if context is not None:
@@ -77,8 +77,6 @@ class EndUserAPIView(ProjectAPIView):
     rate_limit_headers: dict[str, str]
 
     def end_user_ref(self) -> str:
-        from dreamapi.errors import ApiError
-
         token = self.request.META.get("HTTP_X_USER_TOKEN")
         if token:
             from signup.tokens import end_user_ref_from_token
@@ -94,8 +92,6 @@ class EndUserAPIView(ProjectAPIView):
 
     def end_user(self) -> EndUser:
         """The named end user of this project and mode (rate limited), or 404."""
-        from dreamapi.errors import NotFound
-
         ref = self.end_user_ref()
         self.check_rate_limit(ref)
         end_user = self.end_users().select_related("tier", "project").filter(public_id=ref).first()
@@ -104,9 +100,6 @@ class EndUserAPIView(ProjectAPIView):
         return end_user
 
     def check_rate_limit(self, ref: str) -> None:
-        from dreamapi.errors import ApiError
-        from usage.ratelimit import rate_limit_hit
-
         result = rate_limit_hit(
             scope=f"u:{self.key.project_id}:{self.key.mode}:{ref}", limit=self.key.rate_limit_per_minute
         )

@@ -4,7 +4,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from dreamapi.openapi import END_USER_HEADERS, errors
-
 from tenants.api_base import EndUserAPIView
 
 from .selectors import usage_get
