@@ -14,6 +14,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
 from dreamapi.errors import ApiError
+from usage.ratelimit import rate_limit_hit
 
 from . import keycache
 from .ids import key_digest
@@ -52,7 +53,8 @@ def _load(digest: str) -> KeyContext | None:
         .select_related("project__platform")
         .only(
             "id", "kind", "mode", "digest",
-            "project__id", "project__public_id", "project__rate_limit_per_minute", "project__allowed_origins",
+            "project__id", "project__public_id", "project__rate_limit_per_minute",
+            "project__key_rate_limit_per_minute", "project__allowed_origins",
             "project__platform__id", "project__platform__public_id", "project__platform__paid_plan_active",
         )
         .first()
@@ -72,6 +74,7 @@ def _load(digest: str) -> KeyContext | None:
         platform_public_id=project.platform.public_id,
         platform_paid=project.platform.paid_plan_active,
         rate_limit_per_minute=project.rate_limit_per_minute,
+        key_rate_limit_per_minute=project.key_rate_limit_per_minute,
         allowed_origins=tuple(project.allowed_origins or ()),
     )
 
@@ -93,6 +96,20 @@ def bearer_token(request: Request) -> str:
     if scheme.lower() != "bearer":
         return ""
     return token.strip()
+
+
+def _check_key_rate_limit(context: KeyContext) -> None:
+    """The project's optional limit per API key, over all its calls (opt-in: costs a Redis
+    round trip only for projects that set it)."""
+    result = rate_limit_hit(scope=f"k:{context.key_id}", limit=context.key_rate_limit_per_minute or 0)
+    if not result.allowed:
+        raise ApiError(
+            f"Too many requests with this API key; try again in {result.retry_after} s.",
+            code="key_rate_limited",
+            title="Too many requests",
+            status_code=429,
+            headers={"Retry-After": str(result.retry_after), "X-RateLimit-Scope": "key"},
+        )
 
 
 class ApiKeyAuthentication(BaseAuthentication):
@@ -130,6 +147,8 @@ class ApiKeyAuthentication(BaseAuthentication):
                 title="Forbidden",
                 status_code=403,
             )
+        if context.key_rate_limit_per_minute:
+            _check_key_rate_limit(context)
         return KeyPrincipal(context), context
 
     def authenticate_header(self, request: Request) -> str:

@@ -13,6 +13,10 @@ class ProjectCreateForm(forms.Form):
 class ProjectSettingsForm(forms.Form):
     name = forms.CharField(max_length=100)
     rate_limit_per_minute = forms.IntegerField(min_value=1, max_value=100_000, label="Rate limit per end user (per minute)")
+    key_rate_limit_per_minute = forms.IntegerField(
+        min_value=1, max_value=1_000_000, required=False, label="Rate limit per API key (per minute)",
+        help_text="All calls made with one key, whatever the end user. Empty: no limit.",
+    )
     allowed_origins = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -28,6 +28,7 @@ class KeyContext:
     platform_public_id: str
     platform_paid: bool
     rate_limit_per_minute: int
+    key_rate_limit_per_minute: int | None
     allowed_origins: tuple[str, ...]
 
 

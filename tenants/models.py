@@ -51,6 +51,10 @@ class Project(models.Model):
     rate_limit_per_minute = models.PositiveIntegerField(
         default=100, help_text="Requests per minute allowed for each end user."
     )
+    key_rate_limit_per_minute = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Requests per minute allowed for each API key, all end users together; "
+                                         "empty for no limit."
+    )
     # Browser origins allowed to call the publishable-key endpoints (CORS).
     allowed_origins = models.JSONField(default=list, blank=True)
     # Where Stripe Checkout sends end users back when the API call names no URL.

@@ -87,8 +87,12 @@ def project_create(*, platform: Platform, name: str, kind: str = Project.Kind.SA
     return project, keys
 
 
+_UNSET = object()
+
+
 def project_update(*, project: Project, name: str | None = None, rate_limit_per_minute: int | None = None,
-                   allowed_origins: list[str] | None = None) -> Project:
+                   allowed_origins: list[str] | None = None, key_rate_limit_per_minute=_UNSET) -> Project:
+    """Change a project's settings; ``key_rate_limit_per_minute=None`` removes the per-key limit."""
     if name is not None:
         name = name.strip()
         if not name:
@@ -100,6 +104,11 @@ def project_update(*, project: Project, name: str | None = None, rate_limit_per_
         project.rate_limit_per_minute = rate_limit_per_minute
     if allowed_origins is not None:
         project.allowed_origins = allowed_origins
+    if key_rate_limit_per_minute is not _UNSET:
+        if key_rate_limit_per_minute is not None and key_rate_limit_per_minute < 1:
+            raise ApiError("The per-key rate limit must be at least 1 request per minute.",
+                           code="invalid_rate_limit")
+        project.key_rate_limit_per_minute = key_rate_limit_per_minute
     project.save()
     keycache.clear()
     return project

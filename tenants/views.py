@@ -106,6 +106,7 @@ def project_settings(request: HttpRequest, project_id: str) -> HttpResponse:
     initial = {
         "name": project.name,
         "rate_limit_per_minute": project.rate_limit_per_minute,
+        "key_rate_limit_per_minute": project.key_rate_limit_per_minute,
         "allowed_origins": "\n".join(project.allowed_origins),
     }
     form = ProjectSettingsForm(request.POST or None, initial=initial)

@@ -92,6 +92,9 @@ def test_list_paginates_and_searches(alice, django_assert_num_queries):
     body = client.get("/api/customers", {"search": "ELSEWHERE"}).json()
     assert [c["email"] for c in body["customers"]] == ["other@elsewhere.com"]
     assert client.get("/api/customers", {"limit": 1000}).status_code == 400
+    for page in ("207829112713876256", "0", "-1", "two"):
+        response = client.get("/api/customers", {"page": page, "limit": 47})
+        assert response.status_code == 400 and "page" in response.json()["fields"], page
 
 
 def test_get_patch_delete(alice):

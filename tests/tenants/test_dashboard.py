@@ -58,9 +58,14 @@ def test_revoke_from_the_dashboard(alice_browser, alice):
 
 def test_rename_and_delete_with_confirmation(alice_browser, alice):
     base = f"/dashboard/projects/{alice.project.public_id}"
-    alice_browser.post(f"{base}/settings/", {"name": "Renamed", "rate_limit_per_minute": 50, "allowed_origins": ""})
+    alice_browser.post(f"{base}/settings/", {"name": "Renamed", "rate_limit_per_minute": 50, "allowed_origins": "",
+                                             "key_rate_limit_per_minute": 600})
     alice.project.refresh_from_db()
     assert alice.project.name == "Renamed" and alice.project.rate_limit_per_minute == 50
+    assert alice.project.key_rate_limit_per_minute == 600
+    alice_browser.post(f"{base}/settings/", {"name": "Renamed", "rate_limit_per_minute": 50, "allowed_origins": ""})
+    alice.project.refresh_from_db()
+    assert alice.project.key_rate_limit_per_minute is None  # emptied: no per-key limit
     alice_browser.post(f"{base}/delete/", {"confirm_name": "wrong"})
     assert Project.objects.filter(pk=alice.project.pk).exists()
     alice_browser.post(f"{base}/delete/", {"confirm_name": "Renamed"})

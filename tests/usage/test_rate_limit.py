@@ -63,3 +63,28 @@ def test_when_redis_is_down_calls_go_through_and_usage_limits_still_hold(alice, 
     assert statuses == [200, 200, 200, 403]
     assert "X-RateLimit-Limit" not in client.post("/api/data")
     assert UsageCounter.objects.get(end_user=user).count == 3
+
+
+def test_an_optional_per_key_limit_counts_every_call_made_with_the_key(alice, bob):
+    alice.project.key_rate_limit_per_minute = 3
+    alice.project.save()
+    users = [alice.end_user(f"k{i}@example.com") for i in range(3)]
+    with time_machine.travel(datetime(2027, 3, 3, 12, 0, 10, tzinfo=timezone.utc), tick=False):
+        statuses = [alice.api(HTTP_X_USER_ID=u.public_id).post("/api/data").status_code for u in users]
+        refused = alice.api().get("/api/tiers")  # any endpoint counts against the key
+        assert bob.api().get("/api/tiers").status_code == 200  # another project's key is not affected
+    assert statuses == [200, 200, 200]
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "key_rate_limited"
+    assert refused["Retry-After"] == "50" and refused["X-RateLimit-Scope"] == "key"
+    with time_machine.travel(datetime(2027, 3, 3, 12, 1, 0, tzinfo=timezone.utc), tick=False):
+        assert alice.api().get("/api/tiers").status_code == 200
+
+
+def test_without_a_per_key_limit_the_hot_path_makes_no_extra_round_trip(alice, django_assert_num_queries):
+    assert alice.project.key_rate_limit_per_minute is None
+    user = alice.end_user()
+    client = alice.api(HTTP_X_USER_ID=user.public_id)
+    client.post("/api/data")
+    with django_assert_num_queries(1):
+        assert client.post("/api/data").status_code == 200
