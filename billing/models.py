@@ -100,10 +100,6 @@ class StripeConnection(models.Model):
     def __str__(self) -> str:
         return f"{self.account_id} ({self.mode})"
 
-    @property
-    def is_active(self) -> bool:
-        return self.disconnected_at is None
-
 
 class BillingCustomer(models.Model):
     """The Stripe Customer of an end user on a connected account (created once, reused)."""

@@ -7,8 +7,13 @@ from tenants.models import Project
 from .models import StripeConnection, StripeEvent, Subscription
 
 
+def active_connection(*, project_id: int, mode: str) -> StripeConnection | None:
+    """The project's connected Stripe account in this mode, if any."""
+    return StripeConnection.objects.filter(project_id=project_id, mode=mode, disconnected_at__isnull=True).first()
+
+
 def project_billing_summary(*, project: Project, mode: str) -> dict:
-    connection = StripeConnection.objects.filter(project=project, mode=mode, disconnected_at__isnull=True).first()
+    connection = active_connection(project_id=project.id, mode=mode)
     events = StripeEvent.objects.filter(project=project, livemode=(mode == "live"))
     counts = events.aggregate(failed=Count("id", filter=Q(status=StripeEvent.Status.FAILED)),
                               total=Count("id"))

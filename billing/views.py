@@ -17,7 +17,8 @@ from tenants.selectors import project_for_owner
 from tenants.views import project_url, request_mode
 
 from . import services
-from .models import StripeConnection, StripeEvent
+from .models import StripeEvent
+from .selectors import active_connection
 from .services.connect import stripe_connect_state_read
 from .services.promote import live_stripe_connected
 from .stripe_api import StripeError
@@ -81,7 +82,7 @@ def stripe_callback(request: HttpRequest) -> HttpResponse:
 def stripe_disconnect(request: HttpRequest, project_id: str) -> HttpResponse:
     project = project_for_owner(user=request.user, project_id=project_id)
     mode = request_mode(request)
-    connection = StripeConnection.objects.filter(project=project, mode=mode, disconnected_at__isnull=True).first()
+    connection = active_connection(project_id=project.id, mode=mode)
     if connection is None:
         raise Http404("No Stripe account is connected in this mode.")
     if request.method == "POST":

@@ -104,10 +104,6 @@ class ApiKey(models.Model):
         return f"{self.prefix}… ({self.project.public_id})"
 
     @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None
-
-    @property
     def display(self) -> str:
         return self.publishable_key or f"{self.prefix}…"
 

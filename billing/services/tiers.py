@@ -14,6 +14,7 @@ from tenants.models import Project
 
 from .. import stripe_api
 from ..models import StripeConnection, Tier, TierPrice
+from ..selectors import active_connection
 
 DEFAULT_FREE_LIMIT = 100
 
@@ -48,10 +49,6 @@ def _validate_tier(tier: Tier) -> None:
         raise ApiError(message, code="invalid_tier") from exc
 
 
-def active_connection(*, project_id: int, mode: str) -> StripeConnection | None:
-    return StripeConnection.objects.filter(project_id=project_id, mode=mode, disconnected_at__isnull=True).first()
-
-
 def tier_sync_to_stripe(*, tier: Tier, connection: StripeConnection | None = None) -> Tier:
     """Give a paid tier a Product and a current Price on the connected account.
 
@@ -75,7 +72,7 @@ def tier_sync_to_stripe(*, tier: Tier, connection: StripeConnection | None = Non
     current = tier.prices.filter(stripe_price_id=tier.stripe_price_id).first() if tier.stripe_price_id else None
     wanted = (tier.price_cents, tier.currency, tier.interval)
     if current is None or (current.amount_cents, current.currency, current.interval) != wanted:
-        version = tier.prices.count() if tier.pk else 0
+        version = tier.prices.count()  # the tier is always saved before it is synced
         price_id = stripe_api.price_create(
             mode=mode, account=account, product=tier.stripe_product_id, amount_cents=tier.price_cents,
             currency=tier.currency, interval=tier.interval, metadata=metadata,
