@@ -89,7 +89,7 @@ def main() -> None:
     from tenants.models import Project
     from tenants.services import developer_create, end_user_create, project_create
     from usage import services as usage_services
-    from usage.ratelimit import rate_limit_hit
+    from dreamapi.ratelimit import rate_limit_hit
     from billing.models import Tier
     from django.contrib.auth import get_user_model
 
@@ -230,18 +230,18 @@ def main() -> None:
     # The tracked request with its two round trips replaced by constants: what is left is
     # the framework around them (authentication, headers, the response).
     import usage.apis
-    import usage.ratelimit
+    import dreamapi.ratelimit
 
-    real_track, real_hit = usage.apis.usage_track, usage.ratelimit.rate_limit_hit
+    real_track, real_hit = usage.apis.usage_track, dreamapi.ratelimit.rate_limit_hit
     fixed_usage = real_track(project_id=ctx.project_id, mode="test", user_public_id=end_user.public_id)
     fixed_hit = real_hit(scope=scope, limit=10**9)
     try:
-        usage.ratelimit.rate_limit_hit = lambda **kw: fixed_hit
+        dreamapi.ratelimit.rate_limit_hit = lambda **kw: fixed_hit
         show("POST /api/data, rate limit stubbed", data)
         usage.apis.usage_track = lambda **kw: fixed_usage
         show("POST /api/data, rate limit and upsert stubbed", data)
     finally:
-        usage.apis.usage_track, usage.ratelimit.rate_limit_hit = real_track, real_hit
+        usage.apis.usage_track, dreamapi.ratelimit.rate_limit_hit = real_track, real_hit
 
     if args.cprofile:
         import cProfile

@@ -39,6 +39,10 @@ if PRODUCTION and not ALLOWED_HOSTS:
 # Absolute base URL of this service, used in links we hand out (e-mails, Stripe return URLs).
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# How many reverse proxies of ours (load balancers) sit in front of the app; per-address
+# rate limits then read the client from X-Forwarded-For (see dreamapi/clientip.py).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from dreamapi.clientip import client_ip
 from dreamapi.errors import NotFound
 from dreamapi.openapi import X_ENV, errors
 from tenants.api_base import ProjectAPIView
@@ -46,7 +47,7 @@ class CodeExchangeApi(ProjectAPIView):
             key=self.key,
             code=serializer.validated_data["code"],
             redirect_uri=serializer.validated_data["redirectUri"],
-            client_ip=request.META.get("REMOTE_ADDR", ""),
+            client_ip=client_ip(request),
         )
         issued = end_user_token_issue(end_user=end_user)
         return Response(_signed_in(end_user, issued))

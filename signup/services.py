@@ -25,7 +25,7 @@ from dreamapi.errors import ApiError, Conflict, NotFound
 from tenants.keycache import KeyContext
 from tenants.models import EndUser, Project
 from tenants.services import end_user_create
-from usage.ratelimit import rate_limit_hit
+from dreamapi.ratelimit import RateLimited, rate_limit_hit
 
 from . import crypto, emails, oidc
 from .models import EndUserAuth, OidcIdentity, SignInCode, SignupSettings
@@ -57,26 +57,13 @@ RATE_LIMITS: dict[str, tuple[int, int]] = {
 }
 
 
-class RateLimited(ApiError):
-    status_code = 429
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(
-            f"Too many attempts; try again in {retry_after} s.",
-            code="rate_limited",
-            title="Too many requests",
-            headers={"Retry-After": str(retry_after)},
-        )
-        self.retry_after = retry_after
-
-
 def _rate_limit(*, rule: str, subject: str) -> None:
     limit, window = RATE_LIMITS[rule]
     # Subjects (IPs, e-mails) are hashed: the rate-limit store never holds an e-mail in clear.
     digest = hashlib.sha256(subject.encode()).hexdigest()[:32]
     result = rate_limit_hit(scope=f"signup:{rule}:{digest}", limit=limit, window=window)
     if not result.allowed:
-        raise RateLimited(result.retry_after)
+        raise RateLimited(f"Too many attempts; try again in {result.retry_after} s.", retry_after=result.retry_after)
 
 
 def _account_subject(*, project_id: int, mode: str, email: str) -> str:

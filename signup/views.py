@@ -20,7 +20,9 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dreamapi.clientip import client_ip
 from dreamapi.errors import ApiError, error_body
+from dreamapi.ratelimit import RateLimited
 from tenants.models import Mode, Project
 from tenants.selectors import project_for_owner
 
@@ -35,17 +37,10 @@ from .selectors import (
     publishable_key_for,
     signup_settings_for_project,
 )
-from .services import RateLimited
 
 OIDC_SESSION_KEY = "signup_oidc"
 OIDC_PENDING_MAX_AGE = 10 * 60
 OIDC_PENDING_MAX = 5  # concurrent flows kept per browser session (several tabs)
-
-
-def _client_ip(request: HttpRequest) -> str:
-    # REMOTE_ADDR: behind a proxy, the proxy must set it from X-Forwarded-For (one trusted hop);
-    # reading the header here would let a client choose its own rate-limit bucket.
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def _see_other(url: str) -> HttpResponseRedirect:
@@ -104,7 +99,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.end_user_sign_up(hosted=hosted, email=form.cleaned_data["email"], password=form.cleaned_data["password"],
-                                  redirect_uri=redirect_uri, client_ip=_client_ip(request))
+                                  redirect_uri=redirect_uri, client_ip=client_ip(request))
         # The same page whether the address was new or already registered: the e-mail tells which.
         return _check_email_page(request, context, form.cleaned_data["email"], reason="signup")
     return render(request, "signup/signup.html", {**context, "form": form}, status=400 if form.errors else 200)
@@ -118,7 +113,7 @@ def resend(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _see_other(f"{reverse('signup:signup')}?{request.signup_context['query']}")
     services.email_verification_resend(hosted=hosted, email=form.cleaned_data["email"], redirect_uri=redirect_uri,
-                                       client_ip=_client_ip(request))
+                                       client_ip=client_ip(request))
     return _check_email_page(request, request.signup_context, form.cleaned_data["email"], reason="resend")
 
 
@@ -143,7 +138,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     if target.end_user.email_verified:
         return render(request, "signup/already_verified.html", context)
     if request.method == "POST":
-        redirect_url = services.email_verification_confirm(value=value, client_ip=_client_ip(request))
+        redirect_url = services.email_verification_confirm(value=value, client_ip=client_ip(request))
         if redirect_url is None:
             return render(request, "signup/already_verified.html", context)
         return _see_other(redirect_url)
@@ -163,7 +158,7 @@ def signin(request: HttpRequest) -> HttpResponse:
         try:
             result = services.end_user_sign_in(hosted=hosted, email=form.cleaned_data["email"],
                                                password=form.cleaned_data["password"], redirect_uri=redirect_uri,
-                                               client_ip=_client_ip(request))
+                                               client_ip=client_ip(request))
         except services.InvalidCredentials as exc:
             form.add_error(None, exc.message)
         else:
@@ -181,7 +176,7 @@ def forgot(request: HttpRequest) -> HttpResponse:
     form = EmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.password_reset_request(hosted=hosted, email=form.cleaned_data["email"], redirect_uri=redirect_uri,
-                                        client_ip=_client_ip(request))
+                                        client_ip=client_ip(request))
         return _check_email_page(request, context, form.cleaned_data["email"], reason="reset")
     return render(request, "signup/forgot.html", {**context, "form": form}, status=400 if form.errors else 200)
 
@@ -196,7 +191,7 @@ def reset(request: HttpRequest) -> HttpResponse:
     form = SetPasswordForm(request.POST or None, email=target.end_user.email)
     if request.method == "POST" and form.is_valid():
         redirect_url = services.password_reset_confirm(value=value, password=form.cleaned_data["password"],
-                                                       client_ip=_client_ip(request))
+                                                       client_ip=client_ip(request))
         return _see_other(redirect_url)
     return render(request, "signup/reset.html", {**context, "form": form, "email": target.end_user.email},
                   status=400 if form.errors else 200)
@@ -215,7 +210,7 @@ def oidc_callback_url() -> str:
 def oidc_start(request: HttpRequest) -> HttpResponse:
     hosted, redirect_uri = _hosted_from_query(request)
     url, pending = services.oidc_sign_in_start(hosted=hosted, callback_url=oidc_callback_url(),
-                                               client_ip=_client_ip(request))
+                                               client_ip=client_ip(request))
     flows = {
         state: flow for state, flow in request.session.get(OIDC_SESSION_KEY, {}).items()
         if flow["created"] > time.time() - OIDC_PENDING_MAX_AGE
@@ -250,7 +245,7 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
         code=request.GET["code"],
         callback_url=oidc_callback_url(),
         redirect_uri=redirect_uri,
-        client_ip=_client_ip(request),
+        client_ip=client_ip(request),
     )
     return _see_other(redirect_url)
 

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from dreamapi.cors import add_cors_headers, preflight_response
 from dreamapi.errors import ApiError, NotFound
-from usage.ratelimit import rate_limit_hit
+from dreamapi.ratelimit import RateLimited, rate_limit_hit
 
 from .authentication import PublicKeyAuthentication, SecretKeyAuthentication
 from .keycache import KeyContext
@@ -105,13 +105,8 @@ class EndUserAPIView(ProjectAPIView):
         )
         self.rate_limit_headers = result.headers()
         if not result.allowed:
-            raise ApiError(
-                f"Too many requests for this end user; try again in {result.retry_after} s.",
-                code="rate_limited",
-                title="Too many requests",
-                status_code=429,
-                headers={**self.rate_limit_headers, "Retry-After": str(result.retry_after)},
-            )
+            raise RateLimited(f"Too many requests for this end user; try again in {result.retry_after} s.",
+                              retry_after=result.retry_after, headers=self.rate_limit_headers)
 
     def finalize_response(self, request, response, *args, **kwargs):
         for name, value in getattr(self, "rate_limit_headers", {}).items():

@@ -14,7 +14,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
 from dreamapi.errors import ApiError
-from usage.ratelimit import rate_limit_hit
+from dreamapi.ratelimit import RateLimited, rate_limit_hit
 
 from . import keycache
 from .ids import key_digest
@@ -103,13 +103,9 @@ def _check_key_rate_limit(context: KeyContext) -> None:
     round trip only for projects that set it)."""
     result = rate_limit_hit(scope=f"k:{context.key_id}", limit=context.key_rate_limit_per_minute or 0)
     if not result.allowed:
-        raise ApiError(
-            f"Too many requests with this API key; try again in {result.retry_after} s.",
-            code="key_rate_limited",
-            title="Too many requests",
-            status_code=429,
-            headers={"Retry-After": str(result.retry_after), "X-RateLimit-Scope": "key"},
-        )
+        raise RateLimited(f"Too many requests with this API key; try again in {result.retry_after} s.",
+                          retry_after=result.retry_after, code="key_rate_limited",
+                          headers={"X-RateLimit-Scope": "key"})
 
 
 class ApiKeyAuthentication(BaseAuthentication):

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from tenants import keycache
 from tenants.models import Platform, Project
 from tenants.services import developer_create, end_user_create, project_create
-from usage import ratelimit
+from dreamapi import ratelimit
 
 
 @dataclass

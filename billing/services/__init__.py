@@ -3,7 +3,7 @@ and Stripe events, the platform plan. Import from here."""
 
 from .checkout import checkout_start, portal_start
 from .connect import stripe_connect_finish, stripe_connect_start, stripe_disconnect
-from .events import stripe_event_process, stripe_event_receive, stripe_event_replay
+from .events import stripe_event_handler, stripe_event_process, stripe_event_receive, stripe_event_replay
 from .promote import promote_plan, promote_to_live
 from .subscriptions import subscription_apply, subscriptions_reconcile
 from .tiers import (
@@ -25,6 +25,7 @@ __all__ = [
     "stripe_connect_finish",
     "stripe_connect_start",
     "stripe_disconnect",
+    "stripe_event_handler",
     "stripe_event_process",
     "stripe_event_receive",
     "stripe_event_replay",

@@ -11,7 +11,7 @@ with its error, and can be replayed.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Callable
 
 from django.conf import settings
 from django.db import transaction
@@ -29,6 +29,29 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 SUBSCRIPTION_EVENTS = {"customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted"}
 INVOICE_EVENTS = {"invoice.paid", "invoice.payment_succeeded", "invoice.payment_failed"}
+
+
+EventHandler = Callable[[StripeEvent, StripeConnection], str]
+_handlers: dict[str, EventHandler] = {}
+
+
+def stripe_event_handler(*event_types: str) -> Callable[[EventHandler], EventHandler]:
+    """Register a handler for Connect events this module does not handle itself.
+
+    Apps beside billing (the store) take part in the same pipeline without billing importing
+    them: they register in their ``AppConfig.ready``. A handler gets the claimed event and the
+    connection it arrived on, runs inside the event's processing (failures are recorded and
+    retried like billing's own), and returns a short note. A payment-mode
+    ``checkout.session.completed`` goes to the handler registered for
+    ``checkout.session.completed:payment``.
+    """
+
+    def register(handler: EventHandler) -> EventHandler:
+        for event_type in event_types:
+            _handlers[event_type] = handler
+        return handler
+
+    return register
 
 
 class RetryLater(Exception):
@@ -83,9 +106,12 @@ def _subscription_id(obj: dict[str, Any]) -> str | None:
 def _handle(event: StripeEvent, connection: StripeConnection) -> str:
     """Apply one event. Returns a short note of what happened."""
     obj = (event.payload.get("data") or {}).get("object") or {}
+    if event.type == "checkout.session.completed" and obj.get("mode") != "subscription":
+        handler = _handlers.get(f"checkout.session.completed:{obj.get('mode')}")
+        return handler(event, connection) if handler else "not a subscription checkout"
+    if event.type in _handlers:
+        return _handlers[event.type](event, connection)
     if event.type == "checkout.session.completed":
-        if obj.get("mode") != "subscription":
-            return "not a subscription checkout"
         ref, customer = obj.get("client_reference_id"), obj.get("customer")
         if ref and customer:
             from tenants.models import EndUser

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 
+from .errors import ApiError
+
 logger = logging.getLogger(__name__)
 
 _BACKOFF_SECONDS = 5.0
@@ -54,6 +56,18 @@ class RateLimitResult:
             "X-RateLimit-Remaining": str(self.remaining),
             "X-RateLimit-Reset": str(self.reset_at),
         }
+
+
+class RateLimited(ApiError):
+    """429 with ``Retry-After``: the one error every rate limit raises (API, hosted pages, keys)."""
+
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int, code: str = "rate_limited",
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message, code=code, title="Too many requests",
+                         headers={**(headers or {}), "Retry-After": str(retry_after)})
+        self.retry_after = retry_after
 
 
 def _hit_script():
