@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -63,14 +64,29 @@ def _new_key(*, project: Project, mode: str, kind: str) -> IssuedKey:
     return IssuedKey(api_key=api_key, raw=raw)
 
 
+ProjectSetupStep = Callable[..., object]
+_project_setup_steps: list[ProjectSetupStep] = []
+
+
+def project_setup_step(step: ProjectSetupStep) -> ProjectSetupStep:
+    """Register ``step(*, project, mode)``: run for each mode of every new project, inside the
+    transaction that creates it (a failing step leaves no project behind).
+
+    The apps built on tenants give a new project what they own (billing: a default tier) by
+    registering here in their ``AppConfig.ready``; tenants never imports them, and every caller
+    of ``project_create`` (dashboard, commands, tests) gets the same complete project.
+    """
+    if step not in _project_setup_steps:
+        _project_setup_steps.append(step)
+    return step
+
+
 def project_create(*, platform: Platform, name: str, kind: str = Project.Kind.SAAS) -> tuple[Project, dict[str, dict[str, str]]]:
-    """A project with keys for both modes and a ``free`` tier in each.
+    """A project with keys for both modes, set up by every registered step (a ``free`` tier in each).
 
     Returns the project and the raw keys ``{"test": {"publishableKey", "secretKey"}, "live": {...}}``:
     the only time the secret keys exist in clear.
     """
-    from billing.services import tier_create_defaults
-
     name = name.strip()
     if not name:
         raise ApiError("A project needs a name.", code="invalid_name")
@@ -83,7 +99,8 @@ def project_create(*, platform: Platform, name: str, kind: str = Project.Kind.SA
             pk = _new_key(project=project, mode=mode, kind=ApiKey.Kind.PUBLISHABLE)
             sk = _new_key(project=project, mode=mode, kind=ApiKey.Kind.SECRET)
             keys[mode] = {"publishableKey": pk.raw, "secretKey": sk.raw}
-            tier_create_defaults(project=project, mode=mode)
+            for step in _project_setup_steps:
+                step(project=project, mode=mode)
     return project, keys
 
 
@@ -136,6 +153,15 @@ def api_key_rotate(*, project: Project, mode: str, kind: str = ApiKey.Kind.SECRE
     return issued
 
 
+def api_keys_revoke(*, project: Project, mode: str, kind: str) -> int:
+    """Revoke the project's active key of this mode and kind; returns how many were revoked."""
+    revoked = 0
+    for api_key in ApiKey.objects.filter(project=project, mode=mode, kind=kind, revoked_at__isnull=True):
+        api_key_revoke(api_key=api_key)
+        revoked += 1
+    return revoked
+
+
 def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
     """Revoke without replacement; the project has no key of this kind until regenerated."""
     if api_key.revoked_at is None:
@@ -160,9 +186,9 @@ def _validate_end_user_password(password: str, end_user: EndUser) -> None:
 
 
 def _tier_for(*, project_id: int, mode: str, plan: str | None):
-    from billing.models import Tier
-
-    tiers = Tier.objects.filter(project_id=project_id, mode=mode)
+    # The tier model, reached through the foreign key an end user must have: tenants imports
+    # no app built on it (DESIGN: dependencies point one way).
+    tiers = EndUser.tier.field.related_model.objects.filter(project_id=project_id, mode=mode)
     tier = tiers.filter(slug=plan).first() if plan else tiers.filter(is_default=True).first()
     if tier is None:
         if plan:
