@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
-from tenants.models import Project
+from tenants.models import Mode, Project
 
-from .models import StripeConnection, StripeEvent, Subscription
+from .models import StripeConnection, StripeEvent, Subscription, Tier
 
 
 def active_connection(*, project_id: int, mode: str) -> StripeConnection | None:
@@ -21,3 +21,23 @@ def project_billing_summary(*, project: Project, mode: str) -> dict:
                                                 status__in=Subscription.ACTIVE_STATUSES).count()
     return {"connection": connection, "failed_events": counts["failed"], "events": counts["total"],
             "active_subscriptions": subscriptions}
+
+
+def tiers_for_project(*, project: Project, mode: str) -> QuerySet[Tier]:
+    return Tier.objects.filter(project=project, mode=mode)
+
+
+def tier_for_project(*, project: Project, mode: str, slug: str) -> Tier | None:
+    return Tier.objects.filter(project=project, mode=mode, slug=slug).first()
+
+
+def stripe_events_for_project(*, project: Project, mode: str, status: str = "") -> QuerySet[StripeEvent]:
+    """The project's Stripe events in one mode, newest first; ``status`` filters when it is a known one."""
+    events = StripeEvent.objects.filter(project=project, livemode=(mode == Mode.LIVE))
+    if status in StripeEvent.Status.values:
+        events = events.filter(status=status)
+    return events
+
+
+def stripe_event_for_project(*, project: Project, event_id: int) -> StripeEvent | None:
+    return StripeEvent.objects.filter(project=project, pk=event_id).first()

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "usage",
     "storefront",
     "signup",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -277,6 +278,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="dream-api <no-reply@
 # --- static files, i18n -----------------------------------------------------------------
 
 STATIC_URL = "static/"
+# The dashboard's CSS and JavaScript (no CDN: everything is served from here by WhiteNoise).
+STATICFILES_DIRS = [BASE_DIR / "static"]
 # collectstatic's target; outside production static files are served from the apps (finders).
 STATIC_ROOT = env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")) if PRODUCTION else None
 STORAGES = {

@@ -20,8 +20,7 @@ urlpatterns = [
                                                  extra_context={"success": False}), name="checkout-cancel"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    path("dashboard/", include("tenants.urls")),
-    path("dashboard/", include("billing.urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("", include("signup.urls")),
     path("", RedirectView.as_view(pattern_name="dashboard:home", permanent=False)),
 ]

@@ -1,4 +1,5 @@
-"""Hosted end-user pages, the per-project JWKS, and the developer's dashboard page for them.
+"""Hosted end-user pages and the per-project JWKS. (The developer's page for them is
+``dashboard.views.signup``.)
 
 Every hosted page starts from ``?pk=…&redirect=…`` (or from a signed link that names the
 end user), checks both, and renders an error page (400), never a redirect, when either is
@@ -12,10 +13,8 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,19 +22,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dreamapi.clientip import client_ip
 from dreamapi.errors import ApiError, error_body
 from dreamapi.ratelimit import RateLimited
-from tenants.models import Mode, Project
-from tenants.selectors import project_for_owner
+from tenants.models import Project
 
 from . import services, tokens
-from .forms import EmailForm, SetPasswordForm, SignInForm, SignUpForm, SignupSettingsForm
+from .forms import EmailForm, SetPasswordForm, SignInForm, SignUpForm
 from .oidc import PendingAuthorization
 from .selectors import (
     HostedContext,
     HostedPageError,
     hosted_context_get,
     hosted_redirect_check,
-    publishable_key_for,
-    signup_settings_for_project,
 )
 
 OIDC_SESSION_KEY = "signup_oidc"
@@ -264,85 +260,3 @@ def jwks(request: HttpRequest, project_id: str) -> JsonResponse:
     response["Cache-Control"] = "public, max-age=300"
     response["Access-Control-Allow-Origin"] = "*"
     return response
-
-
-# --- dashboard ---------------------------------------------------------------------------------------
-
-
-def _hosted_urls(project: Project, example_redirect: str) -> list[dict]:
-    rows = []
-    for mode in Mode.values:
-        pk = publishable_key_for(project_id=project.id, mode=mode)
-        query = urlencode({"pk": pk, "redirect": example_redirect}) if pk else ""
-        rows.append({
-            "mode": mode,
-            "pk": pk,
-            "signup": f"{settings.SITE_URL}{reverse('signup:signup')}?{query}" if pk else "",
-            "signin": f"{settings.SITE_URL}{reverse('signup:signin')}?{query}" if pk else "",
-        })
-    return rows
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def dashboard(request: HttpRequest, project_id: str) -> HttpResponse:
-    project = project_for_owner(user=request.user, project_id=project_id)
-    current = signup_settings_for_project(project=project)
-    initial = {
-        "display_name": current.display_name,
-        "logo_url": current.logo_url,
-        "accent_color": current.accent_color,
-        "redirect_origins": "\n".join(current.redirect_origins),
-        "oidc_issuer": current.oidc_issuer,
-        "oidc_client_id": current.oidc_client_id,
-        "oidc_button_label": current.oidc_button_label,
-    }
-    form = SignupSettingsForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.signup_settings_update(
-                project=project,
-                display_name=data["display_name"],
-                logo_url=data["logo_url"],
-                accent_color=data["accent_color"],
-                redirect_origins=data["redirect_origins"],
-                oidc_issuer=data["oidc_issuer"],
-                oidc_client_id=data["oidc_client_id"],
-                oidc_client_secret=form.secret_change(),
-                oidc_button_label=data["oidc_button_label"],
-            )
-        except ApiError as exc:
-            form.add_error("oidc_issuer" if exc.code == "invalid_oidc_issuer" else None, exc.message)
-        else:
-            messages.success(request, "Sign-up settings saved.")
-            return redirect("signup:dashboard", project_id=project.public_id)
-    origins = current.redirect_origins
-    example_redirect = f"{origins[0]}/auth/callback" if origins else "https://yourapp.com/auth/callback"
-    context = {
-        "project": project,
-        "form": form,
-        "settings_row": current,
-        "urls": _hosted_urls(project, example_redirect),
-        "example_redirect": example_redirect,
-        "jwks_url": f"{settings.SITE_URL}{reverse('signup:jwks', args=[project.public_id])}",
-        "issuer": settings.SITE_URL,
-        "callback_url": oidc_callback_url(),
-        "signing_keys": tokens.signing_keys_published(project_id=project.id),
-        "token_ttl_minutes": tokens.TOKEN_TTL_SECONDS // 60,
-    }
-    return render(request, "signup/dashboard.html", context, status=400 if form.errors else 200)
-
-
-@login_required
-@require_POST
-def dashboard_rotate_key(request: HttpRequest, project_id: str) -> HttpResponse:
-    project = project_for_owner(user=request.user, project_id=project_id)
-    immediate = request.POST.get("immediate") == "1"
-    key = tokens.signing_key_rotate(project=project, immediate=immediate)
-    if immediate:
-        messages.success(request, f"New signing key {key.kid}. Tokens signed with the old keys no longer work.")
-    else:
-        messages.success(request, f"New signing key {key.kid}. Tokens signed with the old key keep working until they "
-                                  "expire.")
-    return redirect("signup:dashboard", project_id=project.public_id)

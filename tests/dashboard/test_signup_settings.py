@@ -5,7 +5,7 @@ import pytest
 from signup.models import SignupSettings, SigningKey
 from signup.tokens import end_user_token_issue
 
-from .conftest import verified_user
+from tests.signup.conftest import verified_user
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,13 @@
+"""Forms of the dashboard pages. They only validate input; the services decide."""
+
+from __future__ import annotations
+
 from django import forms
+from django.core.validators import URLValidator
 
 from billing.models import Tier, tier_slug_validator
-
-from .models import Project
+from billing.selectors import tiers_for_project
+from tenants.models import Project
 
 
 class ProjectCreateForm(forms.Form):
@@ -24,8 +29,6 @@ class ProjectSettingsForm(forms.Form):
     )
 
     def clean_allowed_origins(self) -> list[str]:
-        from django.core.validators import URLValidator
-
         origins = []
         for line in self.cleaned_data["allowed_origins"].splitlines():
             origin = line.strip().rstrip("/")
@@ -69,6 +72,4 @@ class TierDeleteForm(forms.Form):
 
     def __init__(self, *args, tier: Tier, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["move_to"].queryset = Tier.objects.filter(project_id=tier.project_id, mode=tier.mode).exclude(
-            pk=tier.pk
-        )
+        self.fields["move_to"].queryset = tiers_for_project(project=tier.project, mode=tier.mode).exclude(pk=tier.pk)

@@ -1,0 +1,31 @@
+"""Every developer page, under /dashboard/."""
+
+from django.urls import path
+
+from .views import keys, plan, projects, signup, stripe, tiers
+
+app_name = "dashboard"
+
+P = "projects/<str:project_id>/"
+
+urlpatterns = [
+    path("", projects.home, name="home"),
+    path("plan/", plan.platform_plan, name="platform_plan"),
+    path("stripe/callback/", stripe.stripe_callback, name="stripe_callback"),
+    path(P, projects.project_detail, name="project"),
+    path(f"{P}settings/", projects.project_settings, name="project_settings"),
+    path(f"{P}delete/", projects.project_delete, name="project_delete"),
+    path(f"{P}keys/regenerate/", keys.key_regenerate, name="key_regenerate"),
+    path(f"{P}keys/revoke/", keys.key_revoke, name="key_revoke"),
+    path(f"{P}tiers/new/", tiers.tier_edit, name="tier_new"),
+    path(f"{P}tiers/<str:slug>/", tiers.tier_edit, name="tier_edit"),
+    path(f"{P}tiers/<str:slug>/delete/", tiers.tier_delete, name="tier_delete"),
+    path(f"{P}tiers/<str:slug>/default/", tiers.tier_make_default, name="tier_default"),
+    path(f"{P}stripe/connect/", stripe.stripe_connect, name="stripe_connect"),
+    path(f"{P}stripe/disconnect/", stripe.stripe_disconnect, name="stripe_disconnect"),
+    path(f"{P}stripe/events/", stripe.stripe_events, name="stripe_events"),
+    path(f"{P}stripe/events/<int:event_id>/replay/", stripe.stripe_event_replay, name="stripe_event_replay"),
+    path(f"{P}promote/", stripe.promote, name="promote"),
+    path(f"{P}signup/", signup.signup_settings, name="signup_settings"),
+    path(f"{P}signup/rotate-key/", signup.signup_rotate_key, name="signup_rotate_key"),
+]

@@ -1,0 +1,43 @@
+// Progressive enhancement for the dashboard: copy buttons and confirmations.
+// Every page works without it (the buttons that need it are hidden until it runs).
+(function () {
+  "use strict";
+  var live = document.getElementById("live-region");
+
+  function announce(text) {
+    if (!live) return;
+    live.textContent = "";
+    window.setTimeout(function () { live.textContent = text; }, 50);
+  }
+
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
+    var area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.className = "sr-only";
+    document.body.appendChild(area);
+    area.select();
+    try { document.execCommand("copy"); } finally { document.body.removeChild(area); }
+    return Promise.resolve();
+  }
+
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var label = button.getAttribute("data-copy-label") || "Value";
+      copyText(button.getAttribute("data-copy")).then(function () {
+        var original = button.textContent;
+        button.textContent = "Copied";
+        announce(label + " copied to the clipboard.");
+        window.setTimeout(function () { button.textContent = original; }, 1500);
+      }, function () { announce("Could not copy: select the text and copy it by hand."); });
+    });
+  });
+
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
+    });
+  });
+})();
