@@ -121,10 +121,10 @@ def run_node_tests(node: str, files: list[Path], env: dict[str, str], cwd: Path,
     counts = {name: int(value) for name, value in _TAP_COUNT.findall(result.stdout)}
     output = f"{result.stdout[-20000:]}\n{result.stderr[-5000:]}"
     assert result.returncode == 0 and counts.get("fail", 1) == 0 and counts.get("cancelled", 0) == 0, output
-    assert counts.get("tests", 0) > 0, output
     skips = sorted({f"{name}: {reason}" for name, reason in _TAP_SKIP.findall(result.stdout)})
-    if counts.get("pass", 0) == 0 and counts.get("skipped", 0) > 0:
+    if counts.get("pass", 0) == 0 and skips:  # a skipped suite counts as no test, with a SKIP line
         pytest.skip("; ".join(skips))
+    assert counts.get("pass", 0) > 0, output
     if skips:
         warnings.warn(f"{len(skips)} SDK test(s) skipped: " + "; ".join(skips), stacklevel=2)
 
