@@ -150,3 +150,30 @@ export async function signInOnHostedPage(url, email = env.userEmail, password = 
 export async function loadSdk() {
   return import("../dist/index.js");
 }
+
+/** The original client sends the publishable key as X-Publishable-Key: before it, 401. */
+export async function publishableKeyHeaderMissing() {
+  if (noServer) return noServer;
+  const answer = await raw("GET", "/api/tiers", { headers: { "X-Publishable-Key": env.publishableKey } });
+  return answer.status === 401 ? "the server does not read the X-Publishable-Key header yet (401)" : false;
+}
+
+/** The original client sends the end user's token as X-Clerk-Token: before it, 400 end_user_required. */
+export async function clerkTokenHeaderMissing() {
+  if (noServer) return noServer;
+  const customer = await createEndUser();
+  const token = await tokenFor(customer.id);
+  const answer = await raw("GET", "/api/usage", { key: env.secretKey, headers: { "X-Clerk-Token": token } });
+  return answer.status === 400 && answer.json?.code === "end_user_required"
+    ? "the server does not read the X-Clerk-Token header yet (400 end_user_required)"
+    : false;
+}
+
+let schemaCache;
+/** False when the live schema's component has the field, else the reason. */
+export async function schemaLacks(component, field) {
+  if (noServer) return noServer;
+  schemaCache ??= (await raw("GET", "/api/schema/?format=json")).json;
+  const properties = schemaCache?.components?.schemas?.[component]?.properties ?? {};
+  return field in properties ? false : `the server's ${component} has no ${field} yet (original response shapes)`;
+}
