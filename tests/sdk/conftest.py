@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import requests
 
 from billing.services.tiers import tier_create
 from signup.models import SignupSettings
@@ -152,3 +153,28 @@ def run_python_suite(python_path: str, target: str, env: dict[str, str], timeout
     assert counts.get("passed"), output
     if skips:
         warnings.warn(f"{len(skips)} SDK test(s) skipped: " + "; ".join(skips), stacklevel=2)
+
+
+# --- what the server has (same probes as sdk/typescript/test/support.mjs) ----------------------
+
+
+def pkce_missing(live: LiveProject) -> str | None:
+    """PKCE exchange with the publishable key; before it, 403 ``secret_key_required``."""
+    answer = requests.post(f"{live.url}/api/auth/exchange", timeout=10,
+                           headers={"Authorization": f"Bearer {live.tenant.pk}"},
+                           json={"code": "probe", "redirectUri": f"{APP_ORIGIN}/back", "codeVerifier": "v" * 43})
+    if answer.status_code == 403 and answer.json().get("code") == "secret_key_required":
+        return "the server does not exchange codes with a publishable key + PKCE verifier yet (403 secret_key_required)"
+    return None
+
+
+def browser_mode_missing(live: LiveProject) -> str | None:
+    """A publishable key + end-user token on /api/usage; before it, 403 ``secret_key_required``."""
+    customer = live.tenant.end_user(email="probe.browser@example.com")
+    token = requests.post(f"{live.url}/api/auth/refresh", json={"customerId": customer.public_id}, timeout=10,
+                          headers={"Authorization": f"Bearer {live.tenant.sk}"}).json()["token"]
+    answer = requests.get(f"{live.url}/api/usage", timeout=10,
+                          headers={"Authorization": f"Bearer {live.tenant.pk}", "X-User-Token": token})
+    if answer.status_code == 403 and answer.json().get("code") == "secret_key_required":
+        return "the server does not accept a publishable key + end-user token on /api/usage yet (403 secret_key_required)"
+    return None
