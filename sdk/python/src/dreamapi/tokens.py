@@ -116,7 +116,25 @@ def _claims(token: str, key: Any, *, project_id: str, issuer: str | None, mode: 
                          issued_at=int(payload["iat"]), expires_at=int(payload["exp"]), raw=payload)
 
 
-class TokenVerifier:
+class _Verifier:
+    """What the sync and async verifiers share: the project, the checks, the key cache."""
+
+    def __init__(self, *, base_url: str, project_id: str, issuer: str | None, mode: str | None, leeway: float,
+                 min_refetch_interval: float) -> None:
+        self.project_id = project_id
+        self.jwks_url = f"{base_url.rstrip('/')}/.well-known/jwks/{project_id}.json"
+        self.issuer = issuer if issuer is not None else base_url.rstrip("/")
+        self.mode = mode
+        self.leeway = leeway
+        self._keys = _Keys(min_refetch_interval)
+
+    def _check(self, token: str, key: Any) -> EndUserClaims:
+        if key is None:
+            raise InvalidToken("The token's key is not one of the project's keys.")
+        return _claims(token, key, project_id=self.project_id, issuer=self.issuer, mode=self.mode, leeway=self.leeway)
+
+
+class TokenVerifier(_Verifier):
     """Verifies end-user tokens of one project offline. Keep one per process (it holds the cache).
 
     >>> verifier = TokenVerifier(base_url="https://api.example.com", project_id="prj_…", mode="live")
@@ -127,12 +145,8 @@ class TokenVerifier:
     def __init__(self, *, base_url: str, project_id: str, issuer: str | None = None, mode: str | None = None,
                  leeway: float = 30.0, min_refetch_interval: float = 30.0,
                  http_client: httpx.Client | None = None) -> None:
-        self.project_id = project_id
-        self.jwks_url = f"{base_url.rstrip('/')}/.well-known/jwks/{project_id}.json"
-        self.issuer = issuer if issuer is not None else base_url.rstrip("/")
-        self.mode = mode
-        self.leeway = leeway
-        self._keys = _Keys(min_refetch_interval)
+        super().__init__(base_url=base_url, project_id=project_id, issuer=issuer, mode=mode, leeway=leeway,
+                         min_refetch_interval=min_refetch_interval)
         self._client = http_client or httpx.Client(timeout=10.0)
         self._lock = threading.Lock()
 
@@ -142,23 +156,17 @@ class TokenVerifier:
             if self._keys.needs_fetch(kid):
                 self._keys.store(self._client.get(self.jwks_url))
             key = self._keys.keys.get(kid)
-        if key is None:
-            raise InvalidToken("The token's key is not one of the project's keys.")
-        return _claims(token, key, project_id=self.project_id, issuer=self.issuer, mode=self.mode, leeway=self.leeway)
+        return self._check(token, key)
 
 
-class AsyncTokenVerifier:
+class AsyncTokenVerifier(_Verifier):
     """``TokenVerifier`` for asyncio: ``await verifier.verify(token)``."""
 
     def __init__(self, *, base_url: str, project_id: str, issuer: str | None = None, mode: str | None = None,
                  leeway: float = 30.0, min_refetch_interval: float = 30.0,
                  http_client: httpx.AsyncClient | None = None) -> None:
-        self.project_id = project_id
-        self.jwks_url = f"{base_url.rstrip('/')}/.well-known/jwks/{project_id}.json"
-        self.issuer = issuer if issuer is not None else base_url.rstrip("/")
-        self.mode = mode
-        self.leeway = leeway
-        self._keys = _Keys(min_refetch_interval)
+        super().__init__(base_url=base_url, project_id=project_id, issuer=issuer, mode=mode, leeway=leeway,
+                         min_refetch_interval=min_refetch_interval)
         self._client = http_client or httpx.AsyncClient(timeout=10.0)
         self._lock = asyncio.Lock()
 
@@ -168,6 +176,4 @@ class AsyncTokenVerifier:
             if self._keys.needs_fetch(kid):
                 self._keys.store(await self._client.get(self.jwks_url))
             key = self._keys.keys.get(kid)
-        if key is None:
-            raise InvalidToken("The token's key is not one of the project's keys.")
-        return _claims(token, key, project_id=self.project_id, issuer=self.issuer, mode=self.mode, leeway=self.leeway)
+        return self._check(token, key)
