@@ -54,16 +54,21 @@ function backoffMs(attempt: number, cap: number): number {
   return exponential / 2 + Math.random() * (exponential / 2);
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+function abortedError(request: { method: string; url: string }, cause?: unknown): DreamAPIException {
+  return new DreamAPIException({ error: "aborted", code: "aborted", message: "The request was aborted." }, 0, { request, cause });
+}
+
+/** Waits before a retry; an abort of the caller's signal ends the wait with the SDK's error. */
+function sleep(ms: number, request: { method: string; url: string }, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
+    if (signal?.aborted) return reject(abortedError(request, signal.reason));
     const timer = setTimeout(() => {
       signal?.removeEventListener("abort", onAbort);
       resolve();
     }, ms);
     const onAbort = () => {
       clearTimeout(timer);
-      reject(signal?.reason);
+      reject(abortedError(request, signal?.reason));
     };
     signal?.addEventListener("abort", onAbort, { once: true });
   });
@@ -145,16 +150,15 @@ export class HttpClient {
         parsed = await readBody(response);
       } catch (cause) {
         const aborted = options.signal?.aborted === true;
-        const code = aborted ? "aborted" : timedOut ? "timeout" : "network_error";
-        if (!aborted && replaySafe && attempt < maxRetries) {
-          await sleep(backoffMs(attempt, this.config.maxRetryDelayMs), options.signal);
+        if (aborted) throw abortedError(described, cause);
+        const code = timedOut ? "timeout" : "network_error";
+        if (replaySafe && attempt < maxRetries) {
+          await sleep(backoffMs(attempt, this.config.maxRetryDelayMs), described, options.signal);
           continue;
         }
-        const message = aborted
-          ? "The request was aborted."
-          : timedOut
-            ? `No answer from ${url} within ${timeoutMs} ms.`
-            : `Could not reach ${url}: ${cause instanceof Error ? cause.message : String(cause)}`;
+        const message = timedOut
+          ? `No answer from ${url} within ${timeoutMs} ms.`
+          : `Could not reach ${url}: ${cause instanceof Error ? cause.message : String(cause)}`;
         throw new DreamAPIException({ error: code, message, code }, 0, { request: described, cause });
       } finally {
         clearTimeout(timer);
@@ -166,7 +170,7 @@ export class HttpClient {
       if (RETRY_STATUSES.has(response.status) && attempt < maxRetries) {
         const waitMs = retryAfter !== undefined ? retryAfter * 1000 : backoffMs(attempt, this.config.maxRetryDelayMs);
         if (waitMs <= this.config.maxRetryDelayMs) {
-          await sleep(waitMs, options.signal);
+          await sleep(waitMs, described, options.signal);
           continue;
         }
       }

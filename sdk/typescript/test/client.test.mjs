@@ -326,3 +326,17 @@ describe("the package", () => {
     assert.equal(sdk.VERSION, pkg.version);
   });
 });
+
+describe("cancelling during a retry wait", () => {
+  test("an abort while waiting on Retry-After ends with the SDK's error, code aborted", async () => {
+    fake.reset();
+    fake.script({ status: 503, headers: { "Retry-After": "5" }, body: { error: "Unavailable", message: "m", code: "service_unavailable" } });
+    const api = new DreamAPI({ publishableKey: "pk_test_x", baseUrl });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    const started = Date.now();
+    await assert.rejects(api.products.listTiers({ signal: controller.signal }),
+      (error) => error instanceof DreamAPIException && error.code === "aborted" && error.status === 0);
+    assert.ok(Date.now() - started < 2000);
+  });
+});
