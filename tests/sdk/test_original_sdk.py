@@ -1,0 +1,42 @@
+"""Issue 9 item 7: the original service's TypeScript client, from the reference sources,
+transpiled unchanged with esbuild and run by node against a live dream-api
+(tests/sdk/original_sdk.test.mjs says what it checks)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO, TS_SDK, require_tool, run_node_tests
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+HERE = Path(__file__).parent
+
+
+def original_sources() -> Path | None:
+    """The reference copy: ``DREAMAPI_ORIGINAL_SDK``, or shared/ beside the repository (CI) or
+    beside its worktree folder."""
+    candidates = [os.environ.get("DREAMAPI_ORIGINAL_SDK", "")]
+    candidates += [str(base / "shared" / "reference" / "original" / "dream-sdk") for base in (REPO.parent, REPO.parent.parent)]
+    return next((Path(c) for c in candidates if c and (Path(c) / "src" / "index.ts").is_file()), None)
+
+
+@pytest.fixture(scope="session")
+def original_bundle(tmp_path_factory, ts_sdk_built) -> Path:
+    sources = original_sources()
+    require_tool(sources is not None, "the original SDK's sources (shared/reference/original/dream-sdk) are not beside the repository")
+    out = tmp_path_factory.mktemp("original") / "dream-sdk.mjs"
+    result = subprocess.run([str(TS_SDK / "node_modules" / ".bin" / "esbuild"), str(sources / "src" / "index.ts"), "--bundle",
+                             "--format=esm", "--platform=node", "--target=node18", f"--outfile={out}", "--log-level=warning"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_the_original_client_works_against_dream_api(node, original_bundle, live_project):
+    env = {**live_project.env, "DREAMAPI_ORIGINAL_SDK_BUNDLE": str(original_bundle)}
+    run_node_tests(node, [HERE / "original_sdk.test.mjs"], env, cwd=HERE)
