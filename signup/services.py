@@ -52,8 +52,9 @@ RATE_LIMITS: dict[str, tuple[int, int]] = {
     "reset:email": (3, 600),
     "link:ip": (30, 600),
     "oidc:ip": (30, 300),
-    "exchange:ip": (60, 60),
-    "exchange:project": (600, 60),
+    # Per project, mode and key kind, not per address: a tenant's backend exchanges from a few
+    # addresses (or ours, behind the balancer), and one tenant's flood must not block another's.
+    "exchange:key": (600, 60),
 }
 
 
@@ -171,8 +172,7 @@ def _code_refused(message: str, code: str) -> ApiError:
 
 def sign_in_code_exchange(*, key: KeyContext, code: str, redirect_uri: str, client_ip: str) -> EndUser:
     """Consume a code: one conditional UPDATE, so of two concurrent exchanges only one wins."""
-    _rate_limit(rule="exchange:ip", subject=client_ip)
-    _rate_limit(rule="exchange:project", subject=str(key.project_id))
+    _rate_limit(rule="exchange:key", subject=f"{key.project_id}:{key.mode}:{key.kind}")
     digest = _code_digest(code)
     now = timezone.now()
     claimed = SignInCode.objects.filter(
