@@ -163,6 +163,14 @@ CELERY_BEAT_SCHEDULE = {
     "cleanup-signup-records": {"task": "signup.tasks.cleanup_signup_records", "schedule": 60 * 60},
 }
 
+# --- hosted sign-up (signup/) ------------------------------------------------------
+
+# Outbound fetches of URLs developers give us (OIDC issuers) refuse non-public addresses
+# (dreamapi/safehttp.py). Loopback may be allowed for tests and local development only.
+SAFEHTTP_ALLOW_LOOPBACK = env.bool("SAFEHTTP_ALLOW_LOOPBACK", default=False)
+if PRODUCTION and SAFEHTTP_ALLOW_LOOPBACK:
+    raise ImproperlyConfigured("SAFEHTTP_ALLOW_LOOPBACK is for tests and local development only")
+
 # --- auth (developers: django-allauth) -------------------------------------------
 
 AUTHENTICATION_BACKENDS = [

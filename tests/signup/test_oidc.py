@@ -23,6 +23,7 @@ CALLBACK = f"{OIDC_SITE_URL}/signin/oidc/callback"
 @pytest.fixture
 def oidc_alice(alice_pages, oidc_provider, settings):
     settings.SITE_URL = OIDC_SITE_URL
+    settings.SAFEHTTP_ALLOW_LOOPBACK = True  # the test provider runs on 127.0.0.1
     signup_settings_update(
         project=alice_pages.project, display_name="", logo_url="", accent_color="#3b5bdb",
         redirect_origins=["https://app.example.test"], oidc_issuer=oidc_provider.issuer,
@@ -179,7 +180,8 @@ def test_a_wrong_client_secret_is_refused_by_the_provider(client, oidc_alice, oi
     assert "Location" not in response.headers
 
 
-def test_the_dashboard_checks_the_issuer_by_discovery(client, alice, oidc_provider):
+def test_the_dashboard_checks_the_issuer_by_discovery(client, alice, oidc_provider, settings):
+    settings.SAFEHTTP_ALLOW_LOOPBACK = True
     client.force_login(alice.user)
     data = {"display_name": "", "logo_url": "", "accent_color": "#3b5bdb", "redirect_origins": "",
             "oidc_issuer": "http://127.0.0.1:9/nothing-here", "oidc_client_id": "x", "oidc_client_secret": "the-client-secret-value",
