@@ -161,6 +161,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "reconcile-subscriptions": {"task": "billing.tasks.reconcile_subscriptions", "schedule": 15 * 60},
     "cleanup-signup-records": {"task": "signup.tasks.cleanup_signup_records", "schedule": 60 * 60},
+    "send-unsent-signup-emails": {"task": "signup.tasks.send_unsent_emails", "schedule": 60},
 }
 
 # --- hosted sign-up (signup/) ------------------------------------------------------

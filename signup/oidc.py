@@ -28,6 +28,8 @@ from django.core.cache import cache
 
 from dreamapi import safehttp
 
+from . import pkce
+
 DISCOVERY_CACHE_SECONDS = 60 * 60
 # A token signed with a kid not in the cached JWKS makes us refetch it (the provider rotated),
 # at most this often per JWKS URL.
@@ -156,7 +158,7 @@ def authorization_start(*, issuer: str, client_id: str, callback_url: str) -> tu
     pending = PendingAuthorization(
         state=secrets.token_urlsafe(24), nonce=secrets.token_urlsafe(24), code_verifier=secrets.token_urlsafe(48)
     )
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(pending.code_verifier.encode()).digest()).rstrip(b"=").decode()
+    challenge = pkce.s256(pending.code_verifier)
     query = urlencode(
         {
             "response_type": "code",

@@ -1,4 +1,4 @@
-"""Hosted end-user pages (/signup, /signin, …), the JWKS, and the dashboard page for them."""
+"""Hosted end-user pages (/signup, /signin, /account, /refresh, …), the JWKS, and the dashboard page for them."""
 
 from django.urls import path
 
@@ -15,6 +15,8 @@ urlpatterns = [
     path("signin/reset", views.reset, name="reset"),
     path("signin/oidc/start", views.oidc_start, name="oidc_start"),
     path("signin/oidc/callback", views.oidc_callback, name="oidc_callback"),
+    path("account", views.account, name="account"),
+    path("refresh", views.refresh, name="refresh"),
     path(".well-known/jwks/<str:project_id>.json", views.jwks, name="jwks"),
     path("dashboard/projects/<str:project_id>/signup/", views.dashboard, name="dashboard"),
     path("dashboard/projects/<str:project_id>/signup/rotate-key/", views.dashboard_rotate_key, name="rotate_key"),
