@@ -169,7 +169,8 @@ def verify(request: HttpRequest) -> HttpResponse:
         return render(request, "signup/already_verified.html", context)
     form = None
     if link.needs_password:
-        form = SetPasswordForm(request.POST or None, email=link.pending.email, label="Choose a password")
+        form = SetPasswordForm(request.POST if request.method == "POST" else None, email=link.pending.email,
+                               label="Choose a password")
     if request.method == "POST" and (form is None or form.is_valid()):
         signed = services.pending_signup_confirm(
             token=token, browser_key=browser_key(request),
