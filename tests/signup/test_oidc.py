@@ -197,3 +197,24 @@ def test_the_dashboard_checks_the_issuer_by_discovery(client, alice, oidc_provid
     assert "the-client-secret-value" not in stored.oidc_client_secret_encrypted
     assert crypto.decrypt(stored.oidc_client_secret_encrypted) == "the-client-secret-value"
     assert b"the-client-secret-value" not in client.get(f"/dashboard/projects/{alice.project.public_id}/signup/").content
+
+
+def test_a_pkce_challenge_is_carried_through_the_provider_to_the_code(client, oidc_alice):
+    from urllib.parse import urlencode
+
+    from signup.pkce import s256
+
+    verifier = "v" * 20 + "erifier-of-a-browser-app-0123456789"
+    query = urlencode({"pk": oidc_alice.pk, "redirect": REDIRECT, "code_challenge": s256(verifier),
+                       "code_challenge_method": "S256"})
+    started = client.get(f"/signin/oidc/start?{query}")
+    assert started.status_code == 303
+    response = client.get(relative(provider_sign_in(started.headers["Location"], "olivia@example.com")))
+    assert response.status_code == 303
+    code = code_from(response.headers["Location"])
+    body = {"code": code, "redirectUri": REDIRECT}
+    assert oidc_alice.api(oidc_alice.pk).post("/api/auth/exchange", body, format="json").status_code == 400
+    exchanged = oidc_alice.api(oidc_alice.pk).post("/api/auth/exchange", {**body, "codeVerifier": verifier},
+                                                   format="json")
+    assert exchanged.status_code == 200, exchanged.json()
+    assert exchanged.json()["customer"]["email"] == "olivia@example.com"
