@@ -218,3 +218,13 @@ def test_a_pkce_challenge_is_carried_through_the_provider_to_the_code(client, oi
                                                    format="json")
     assert exchanged.status_code == 200, exchanged.json()
     assert exchanged.json()["customer"]["email"] == "olivia@example.com"
+
+
+def test_signing_in_with_the_provider_from_the_account_page_continues_there(client, oidc_alice):
+    page = client.get(hosted_url("/account", oidc_alice)).content.decode()
+    assert "then=account" in page
+    started = client.get(hosted_url("/signin/oidc/start", oidc_alice) + "&then=account")
+    response = client.get(relative(provider_sign_in(started.headers["Location"], "olivia@example.com")))
+    assert response.status_code == 303
+    assert response.headers["Location"] == hosted_url("/account", oidc_alice)
+    assert b"Signed in as <strong>olivia@example.com</strong>" in client.get(response.headers["Location"]).content
