@@ -37,7 +37,7 @@ from ..selectors import (
 )
 from .codes import SignedIn, signed_in
 from .end_user_tokens import end_user_tokens_revoke
-from .limits import account_subject, rate_limit
+from .limits import rate_limit, rate_limit_visitor
 
 VERIFICATION_MAX_AGE = timedelta(hours=24)
 RESET_MAX_AGE = timedelta(hours=1)
@@ -114,9 +114,8 @@ def end_user_sign_up(*, hosted: HostedContext, email: str, password: str, back: 
     """Keep a sign-up until its link is followed, or tell the owner of a confirmed account by
     e-mail. The caller shows the same "check your e-mail" page either way. The password must
     already be validated."""
-    rate_limit(rule="signup:ip", subject=client_ip)
-    rate_limit(rule="signup:email", subject=account_subject(project_id=hosted.project.id, mode=hosted.mode,
-                                                             email=email))
+    rate_limit_visitor(action="signup", project_id=hosted.project.id, mode=hosted.mode, email=email,
+                       client_ip=client_ip)
     existing = find_end_user(project_id=hosted.project.id, mode=hosted.mode, email=email)
     if existing is not None and existing.email_verified:
         emails.account_exists_email_send(hosted=hosted, end_user=existing, back=back)
@@ -131,9 +130,8 @@ def end_user_sign_up(*, hosted: HostedContext, email: str, password: str, back: 
 
 def email_verification_resend(*, hosted: HostedContext, email: str, back: AppReturn, browser_key: str,
                               client_ip: str) -> None:
-    rate_limit(rule="resend:ip", subject=client_ip)
-    rate_limit(rule="resend:email", subject=account_subject(project_id=hosted.project.id, mode=hosted.mode,
-                                                             email=email))
+    rate_limit_visitor(action="resend", project_id=hosted.project.id, mode=hosted.mode, email=email,
+                       client_ip=client_ip)
     end_user = find_end_user(project_id=hosted.project.id, mode=hosted.mode, email=email)
     if end_user is not None and end_user.email_verified:
         emails.account_exists_email_send(hosted=hosted, end_user=end_user, back=back)
@@ -266,9 +264,8 @@ def end_user_sign_in(*, hosted: HostedContext, email: str, password: str, back: 
     A wrong password, an unknown e-mail and an account without a password all get the same
     ``InvalidCredentials``.
     """
-    rate_limit(rule="signin:ip", subject=client_ip)
-    rate_limit(rule="signin:account", subject=account_subject(project_id=hosted.project.id, mode=hosted.mode,
-                                                               email=email))
+    rate_limit_visitor(action="signin", project_id=hosted.project.id, mode=hosted.mode, email=email,
+                       client_ip=client_ip)
     end_user = find_end_user(project_id=hosted.project.id, mode=hosted.mode, email=email)
     if end_user is not None and end_user.has_usable_password and check_password(password, end_user.password):
         if end_user.email_verified:
@@ -309,9 +306,8 @@ def _password_reset_send(*, hosted: HostedContext, end_user: EndUser, back: AppR
 def password_reset_request(*, hosted: HostedContext, email: str, back: AppReturn, client_ip: str) -> None:
     """Send a reset link (a "set your password" link to an account without one) if the account
     exists; the caller says "if an account exists…" either way."""
-    rate_limit(rule="reset:ip", subject=client_ip)
-    rate_limit(rule="reset:email", subject=account_subject(project_id=hosted.project.id, mode=hosted.mode,
-                                                            email=email))
+    rate_limit_visitor(action="reset", project_id=hosted.project.id, mode=hosted.mode, email=email,
+                       client_ip=client_ip)
     end_user = find_end_user(project_id=hosted.project.id, mode=hosted.mode, email=email)
     if end_user is not None:
         _password_reset_send(hosted=hosted, end_user=end_user, back=back)

@@ -17,7 +17,7 @@ RATE_LIMITS: dict[str, tuple[int, int]] = {
     "signup:ip": (20, 600),
     "signup:email": (5, 600),
     "signin:ip": (30, 300),
-    "signin:account": (10, 300),
+    "signin:email": (10, 300),
     "resend:ip": (10, 600),
     "resend:email": (3, 600),
     "reset:ip": (10, 600),
@@ -46,5 +46,8 @@ def rate_limit(*, rule: str, subject: str) -> None:
         raise RateLimited(f"Too many attempts; try again in {result.retry_after} s.", retry_after=result.retry_after)
 
 
-def account_subject(*, project_id: int, mode: str, email: str) -> str:
-    return f"{project_id}:{mode}:{email.strip().lower()}"
+def rate_limit_visitor(*, action: str, project_id: int, mode: str, email: str, client_ip: str) -> None:
+    """An anonymous request about an address: limited per client address and per account
+    (the address in this project and mode)."""
+    rate_limit(rule=f"{action}:ip", subject=client_ip)
+    rate_limit(rule=f"{action}:email", subject=f"{project_id}:{mode}:{email.strip().lower()}")

@@ -105,3 +105,19 @@ def test_the_exchange_limit_counts_per_key_not_per_address(alice_pages, monkeypa
     blocked = exchange(alice_pages, "junk", REMOTE_ADDR="198.51.100.200")
     assert blocked.status_code == 429
     assert int(blocked.headers["Retry-After"]) > 0
+
+
+def test_browser_exchanges_are_limited_per_address_and_apart_from_the_backends(alice_pages, monkeypatch,
+                                                                                one_window):
+    monkeypatch.setitem(services.RATE_LIMITS, "browser:ip", (3, 60))
+    monkeypatch.setitem(services.RATE_LIMITS, "exchange:key", (5, 60))
+
+    def browser(address):
+        return alice_pages.api(alice_pages.pk, REMOTE_ADDR=address).post(
+            "/api/auth/exchange", {"code": "junk", "redirectUri": REDIRECT, "codeVerifier": "v" * 43}, format="json"
+        ).status_code
+
+    assert [browser("198.51.100.7") for _ in range(4)] == [400, 400, 400, 429]
+    assert [browser("198.51.100.8") for _ in range(3)] == [400, 400, 429]  # 3 + 2: the publishable key's bucket
+    # The publishable key is public: its flood never uses up the secret key's bucket.
+    assert exchange(alice_pages, "junk", REMOTE_ADDR="198.51.100.7").status_code == 400
