@@ -109,6 +109,15 @@ def _pending_resend(*, hosted: HostedContext, pending: PendingSignup) -> None:
     _link_email_send(hosted=hosted, pending=pending, token=token)
 
 
+def _confirmed_owner_told(*, hosted: HostedContext, end_user: EndUser | None, back: AppReturn) -> bool:
+    """A confirmed account gets no new link: its owner is told "you already have an account"
+    (with sign-in and reset links) instead, and the visitor sees the same page as ever."""
+    if end_user is None or not end_user.email_verified:
+        return False
+    emails.account_exists_email_send(hosted=hosted, end_user=end_user, back=back)
+    return True
+
+
 def end_user_sign_up(*, hosted: HostedContext, email: str, password: str, back: AppReturn, browser_key: str,
                      client_ip: str) -> None:
     """Keep a sign-up until its link is followed, or tell the owner of a confirmed account by
@@ -117,8 +126,7 @@ def end_user_sign_up(*, hosted: HostedContext, email: str, password: str, back: 
     rate_limit_visitor(action="signup", project_id=hosted.project.id, mode=hosted.mode, email=email,
                        client_ip=client_ip)
     existing = find_end_user(project_id=hosted.project.id, mode=hosted.mode, email=email)
-    if existing is not None and existing.email_verified:
-        emails.account_exists_email_send(hosted=hosted, end_user=existing, back=back)
+    if _confirmed_owner_told(hosted=hosted, end_user=existing, back=back):
         return
     # A new address, or an account nobody has confirmed yet (every end user created with
     # POST /api/customers starts so): the account is created or claimed only when the link is
@@ -133,8 +141,7 @@ def email_verification_resend(*, hosted: HostedContext, email: str, back: AppRet
     rate_limit_visitor(action="resend", project_id=hosted.project.id, mode=hosted.mode, email=email,
                        client_ip=client_ip)
     end_user = find_end_user(project_id=hosted.project.id, mode=hosted.mode, email=email)
-    if end_user is not None and end_user.email_verified:
-        emails.account_exists_email_send(hosted=hosted, end_user=end_user, back=back)
+    if _confirmed_owner_told(hosted=hosted, end_user=end_user, back=back):
         return
     pendings = _open_pendings(project_id=hosted.project.id, mode=hosted.mode, email=email)
     pending = (pendings.filter(browser_digest=_digest(browser_key)).first() if browser_key else None) \
