@@ -162,7 +162,16 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "reconcile-subscriptions": {"task": "billing.tasks.reconcile_subscriptions", "schedule": 15 * 60},
     "cleanup-signup-records": {"task": "signup.tasks.cleanup_signup_records", "schedule": 60 * 60},
+    "send-unsent-signup-emails": {"task": "signup.tasks.send_unsent_emails", "schedule": 60},
 }
+
+# --- hosted sign-up (signup/) ------------------------------------------------------
+
+# Outbound fetches of URLs developers give us (OIDC issuers) refuse non-public addresses
+# (dreamapi/safehttp.py). Loopback may be allowed for tests and local development only.
+SAFEHTTP_ALLOW_LOOPBACK = env.bool("SAFEHTTP_ALLOW_LOOPBACK", default=False)
+if PRODUCTION and SAFEHTTP_ALLOW_LOOPBACK:
+    raise ImproperlyConfigured("SAFEHTTP_ALLOW_LOOPBACK is for tests and local development only")
 
 # --- auth (developers: django-allauth) -------------------------------------------
 

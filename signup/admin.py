@@ -3,7 +3,8 @@
 from django.contrib import admin, messages
 
 from . import services, tokens
-from .models import EndUserAuth, OidcIdentity, SignInCode, SigningKey, SignupSettings
+from .models import EndUserAuth, OidcIdentity, PendingSignup, SignInCode, SigningKey, SignupSettings, UnsentEmail
+from .tasks import send_unsent_emails
 
 
 @admin.register(SignupSettings)
@@ -44,7 +45,8 @@ class SignInCodeAdmin(admin.ModelAdmin):
     list_filter = ("mode", "method")
     list_select_related = ("end_user", "project")
     search_fields = ("end_user__public_id", "end_user__email", "project__public_id")
-    fields = ("end_user", "project", "mode", "method", "redirect_uri", "created_at", "expires_at", "used_at")
+    fields = ("end_user", "project", "mode", "method", "redirect_uri", "code_challenge", "created_at", "expires_at",
+              "used_at")
     readonly_fields = fields
 
     def has_add_permission(self, request):
@@ -82,3 +84,43 @@ class OidcIdentityAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(PendingSignup)
+class PendingSignupAdmin(admin.ModelAdmin):
+    """Sign-ups waiting for their e-mail link ("did my user get the e-mail?"). The password
+    hash and the link token never appear."""
+
+    list_display = ("email", "project", "mode", "created_at", "link_sent_at", "confirmed_at", "voided_at")
+    list_filter = ("mode",)
+    list_select_related = ("project",)
+    search_fields = ("email", "project__public_id")
+    fields = ("email", "project", "mode", "redirect_uri", "code_challenge", "created_at", "link_sent_at",
+              "confirmed_at", "voided_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(UnsentEmail)
+class UnsentEmailAdmin(admin.ModelAdmin):
+    """E-mails to end users that could not be queued or delivered; retried every minute."""
+
+    list_display = ("to", "subject", "reason", "created_at", "attempts", "last_attempt_at", "sent_at")
+    list_filter = ("reason",)
+    search_fields = ("to", "subject")
+    fields = ("to", "subject", "reason", "created_at", "attempts", "last_attempt_at", "sent_at")
+    readonly_fields = fields
+    actions = ["send_now"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Try to send the unsent e-mails now")
+    def send_now(self, request, queryset):
+        result = send_unsent_emails()
+        messages.info(request, f"Sent {result['sent']}, still failing {result['failed']}.")

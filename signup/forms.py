@@ -90,21 +90,65 @@ class EmailForm(AccessibleForm):
     email = _email_field()
 
 
-class SetPasswordForm(AccessibleForm):
-    password = forms.CharField(
-        label="New password", strip=False, max_length=128,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+def _new_password_field(label: str = "New password") -> forms.CharField:
+    return forms.CharField(
+        label=label, strip=False, max_length=128, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text="At least 8 characters; not a common password and not only digits.",
     )
 
-    def __init__(self, *args, email: str, **kwargs) -> None:
+
+class SetPasswordForm(AccessibleForm):
+    password = _new_password_field()
+
+    def __init__(self, *args, email: str, label: str | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.email = email
+        if label:
+            self.fields["password"].label = label
 
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
         _validate_new_password(password, self.email)
         return password
+
+
+class AccountProfileForm(AccessibleForm):
+    first_name = forms.CharField(label="First name", max_length=100, required=False,
+                                 widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
+    last_name = forms.CharField(label="Last name", max_length=100, required=False,
+                                widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["first_name"].widget.attrs.pop("autofocus", None)  # the page has several forms
+
+
+class PasswordChangeForm(AccessibleForm):
+    current_password = forms.CharField(
+        label="Current password", strip=False, max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password = _new_password_field()
+
+    def __init__(self, *args, email: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+        self.fields["current_password"].widget.attrs.pop("autofocus", None)
+
+    def clean_new_password(self) -> str:
+        password = self.cleaned_data["new_password"]
+        _validate_new_password(password, self.email)
+        return password
+
+
+class DeleteAccountForm(AccessibleForm):
+    confirmation = forms.CharField(label="Type DELETE to confirm", max_length=20,
+                                   widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters",
+                                                                 "spellcheck": "false"}))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["confirmation"].widget.attrs.pop("autofocus", None)
 
 
 class SignupSettingsForm(forms.Form):

@@ -1,5 +1,6 @@
-"""Hosted sign-up: per-project settings, token signing keys, one-time sign-in codes,
-per-end-user token state and linked OpenID Connect identities."""
+"""Hosted sign-up: per-project settings, token signing keys, pending sign-ups, one-time
+sign-in codes, per-end-user token state, linked OpenID Connect identities and e-mails that
+could not be queued."""
 
 from __future__ import annotations
 
@@ -79,11 +80,51 @@ class SigningKey(models.Model):
         return f"{self.kid} ({'active' if self.retired_at is None else 'retired'})"
 
 
+class PendingSignup(models.Model):
+    """A sign-up waiting for its e-mail link; nothing about any account changes before.
+
+    An anonymous visitor can type any address, so the password they chose is kept here, not
+    on an account: several sign-ups for one address may wait side by side (the owner's and
+    an attacker's), and only the one whose link is followed creates or claims the account,
+    which voids the others. The password is used as is only in the browser that signed up
+    (``browser_digest``); a link opened anywhere else asks for a password, so even an owner
+    who follows the link of a sign-up someone else started ends up with their own.
+
+    ``password`` empty means "keep the account's password": the sign-in of an existing,
+    unconfirmed account with its right password. Only the link token's digest is stored.
+    """
+
+    project = models.ForeignKey("tenants.Project", on_delete=models.CASCADE, related_name="+")
+    mode = models.CharField(max_length=4, choices=Mode.choices)
+    email = models.EmailField(max_length=254)
+    password = models.CharField(max_length=128, blank=True, editable=False)
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    browser_digest = models.CharField(max_length=64, blank=True, editable=False)
+    redirect_uri = models.TextField()
+    code_challenge = models.CharField(max_length=43, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    link_sent_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "mode", "created_at"]), models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return f"pending sign-up of {self.email} ({self.project_id}, {self.mode})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.confirmed_at is None and self.voided_at is None
+
+
 class SignInCode(models.Model):
     """A one-time code handed to the developer's redirect URL after a sign-in.
 
     Only its SHA-256 digest is stored. It is bound to a project, a mode and the exact
-    redirect URL, lives a few minutes and is consumed by one conditional UPDATE.
+    redirect URL, lives a few minutes and is consumed by one conditional UPDATE. A code
+    issued for a browser-only app carries its PKCE ``code_challenge`` (RFC 7636, S256): only
+    the holder of the matching verifier can exchange it.
     """
 
     class Method(models.TextChoices):
@@ -91,12 +132,14 @@ class SignInCode(models.Model):
         EMAIL_VERIFICATION = "verification", "E-mail verification"
         PASSWORD_RESET = "reset", "Password reset"
         OIDC = "oidc", "OpenID Connect"
+        SESSION = "session", "Hosted session (/refresh, /account)"
 
     digest = models.CharField(max_length=64, unique=True, editable=False)
     project = models.ForeignKey("tenants.Project", on_delete=models.CASCADE, related_name="+")
     mode = models.CharField(max_length=4, choices=Mode.choices)
     end_user = models.ForeignKey("tenants.EndUser", on_delete=models.CASCADE, related_name="sign_in_codes")
     redirect_uri = models.TextField()
+    code_challenge = models.CharField(max_length=43, blank=True)
     method = models.CharField(max_length=12, choices=Method.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
@@ -150,3 +193,26 @@ class OidcIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.issuer} {self.subject} → {self.end_user_id}"
+
+
+class UnsentEmail(models.Model):
+    """An e-mail to an end user that could not be handed to Celery (broker down) or whose
+    delivery task gave up. ``signup.tasks.send_unsent_emails`` (Celery beat) retries it.
+
+    The body holds live links, so it is stored encrypted (signup.crypto) and cleared once sent.
+    """
+
+    to = models.EmailField(max_length=254)
+    subject = models.CharField(max_length=300)
+    body_encrypted = models.TextField(editable=False)
+    reason = models.CharField(max_length=20)  # "enqueue" or "delivery"
+    created_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["sent_at", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{'sent' if self.sent_at else 'unsent'} e-mail to {self.to}: {self.subject}"

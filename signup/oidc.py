@@ -5,8 +5,11 @@ request, ID-token verification against the provider's JWKS (PyJWT's PyJWKClient)
 userinfo endpoint when the ID token does not carry the e-mail (providers that follow the
 spec strictly, e.g. panva/oidc-provider, put scope claims only in userinfo).
 
-Every outbound call has a timeout; failures raise ``OidcError`` with a message fit for the
-end user's error page.
+Every outbound call goes through ``dreamapi.safehttp``: the issuer is a URL a developer
+typed, so its discovery document, JWKS, token and userinfo endpoints must not lead our server
+to internal addresses, redirects are not followed, and failures raise ``OidcError`` with a
+generic message (never the fetched body or an exception type) fit for the end user's error
+page and the dashboard.
 """
 
 from __future__ import annotations
@@ -15,18 +18,22 @@ import base64
 import hashlib
 import hmac
 import secrets
-import threading
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import jwt
-import requests
 from django.conf import settings
 from django.core.cache import cache
 
-HTTP_TIMEOUT = 5
+from dreamapi import safehttp
+
+from . import pkce
+
 DISCOVERY_CACHE_SECONDS = 60 * 60
+# A token signed with a kid not in the cached JWKS makes us refetch it (the provider rotated),
+# at most this often per JWKS URL.
+JWKS_REFETCH_SECONDS = 60
 SCOPES = "openid email profile"
 # Asymmetric algorithms only: an HS256 ID token would be "signed" with our client secret,
 # and accepting "none" would accept anything.
@@ -46,10 +53,19 @@ def insecure_issuers_allowed() -> bool:
     return bool(getattr(settings, "SIGNUP_OIDC_ALLOW_HTTP", settings.DEBUG or getattr(settings, "TESTING", False)))
 
 
-def _check_url(name: str, url: str) -> None:
-    if not isinstance(url, str) or not (url.startswith("https://") or (insecure_issuers_allowed()
-                                                                        and url.startswith("http://"))):
+def _schemes() -> tuple[str, ...]:
+    return ("https", "http") if insecure_issuers_allowed() else ("https",)
+
+
+def _check_url(name: str, url: str, *, fetched: bool = True) -> None:
+    """The URL's scheme, and for URLs our server fetches, its addresses (safehttp)."""
+    if not isinstance(url, str) or not url.startswith(tuple(f"{s}://" for s in _schemes())):
         raise OidcError(f"The provider's {name} must be an https:// URL.")
+    if fetched:
+        try:
+            safehttp.check_url(url, schemes=_schemes())
+        except safehttp.UnsafeRequest as exc:
+            raise OidcError(f"The provider's {name} cannot be used: {exc}") from exc
 
 
 @dataclass(frozen=True)
@@ -82,15 +98,27 @@ class OidcUser:
     family_name: str
 
 
-def _get_json(url: str, **kwargs: Any) -> dict[str, Any]:
+def _fetch(method: str, url: str, **kwargs: Any) -> safehttp.Response:
     try:
-        response = requests.get(url, timeout=HTTP_TIMEOUT, **kwargs)
-        response.raise_for_status()
+        return safehttp.request(method, url, schemes=_schemes(), **kwargs)
+    except safehttp.UnsafeRequest as exc:
+        raise OidcError(f"The sign-in provider could not be used: {exc}") from exc
+
+
+def _json_object(response: safehttp.Response) -> dict[str, Any] | None:
+    try:
         data = response.json()
-    except (requests.RequestException, ValueError) as exc:
-        raise OidcError(f"The sign-in provider did not answer correctly ({type(exc).__name__}).") from exc
-    if not isinstance(data, dict):
-        raise OidcError("The sign-in provider sent an unexpected answer.")
+    except safehttp.UnsafeRequest:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _get_json(url: str, *, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    response = _fetch("GET", url, headers={"Accept": "application/json", **(headers or {})})
+    data = _json_object(response)
+    if response.status != 200 or data is None:
+        # The status only: what an arbitrary URL answered is not ours to repeat.
+        raise OidcError(f"The sign-in provider did not answer correctly (HTTP {response.status}).")
     return data
 
 
@@ -103,13 +131,15 @@ def provider_metadata(*, issuer: str, use_cache: bool = True) -> ProviderMetadat
         doc = _get_json(issuer.rstrip("/") + "/.well-known/openid-configuration")
         # OpenID Connect Discovery §4.3: the issuer in the document must be exactly the one asked for.
         if doc.get("issuer") != issuer:
-            raise OidcError(f"The discovery document names issuer {doc.get('issuer')!r}, not {issuer!r}.")
+            raise OidcError("The discovery document names another issuer (check the exact URL, including any "
+                            "trailing slash).")
         missing = [k for k in ("authorization_endpoint", "token_endpoint", "jwks_uri") if not doc.get(k)]
         if missing:
             raise OidcError(f"The discovery document lacks {', '.join(missing)}.")
         for name in ("authorization_endpoint", "token_endpoint", "jwks_uri", "userinfo_endpoint"):
             if doc.get(name):
-                _check_url(name, doc[name])
+                # The browser, not our server, goes to the authorization endpoint.
+                _check_url(name, doc[name], fetched=name != "authorization_endpoint")
         cache.set(cache_key, doc, DISCOVERY_CACHE_SECONDS)
     return ProviderMetadata(
         issuer=doc["issuer"],
@@ -128,7 +158,7 @@ def authorization_start(*, issuer: str, client_id: str, callback_url: str) -> tu
     pending = PendingAuthorization(
         state=secrets.token_urlsafe(24), nonce=secrets.token_urlsafe(24), code_verifier=secrets.token_urlsafe(48)
     )
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(pending.code_verifier.encode()).digest()).rstrip(b"=").decode()
+    challenge = pkce.s256(pending.code_verifier)
     query = urlencode(
         {
             "response_type": "code",
@@ -145,19 +175,33 @@ def authorization_start(*, issuer: str, client_id: str, callback_url: str) -> tu
     return f"{metadata.authorization_endpoint}{separator}{query}", pending
 
 
-_jwk_clients: dict[str, jwt.PyJWKClient] = {}
-_jwk_clients_lock = threading.Lock()
+def _jwks_cache_key(jwks_uri: str) -> str:
+    return "signup:oidc:jwks:" + hashlib.sha256(jwks_uri.encode()).hexdigest()
 
 
-def _jwk_client(jwks_uri: str) -> jwt.PyJWKClient:
-    # One client per JWKS URL for the process: it caches the provider's keys and refetches
-    # them when a token names a kid it has not seen (the provider rotated).
-    with _jwk_clients_lock:
-        client = _jwk_clients.get(jwks_uri)
-        if client is None:
-            client = jwt.PyJWKClient(jwks_uri, cache_keys=True, lifespan=DISCOVERY_CACHE_SECONDS, timeout=HTTP_TIMEOUT)
-            _jwk_clients[jwks_uri] = client
-    return client
+def _signing_key(*, jwks_uri: str, id_token: str) -> jwt.PyJWK:
+    """The provider's key for ``id_token`` (by ``kid``), from its JWKS cached for an hour and
+    refetched when the token names a kid the cached copy lacks (the provider rotated)."""
+    try:
+        kid = jwt.get_unverified_header(id_token).get("kid")
+    except jwt.InvalidTokenError as exc:
+        raise OidcError("The sign-in provider's ID token could not be read.") from exc
+    cache_key = _jwks_cache_key(jwks_uri)
+    data = cache.get(cache_key)
+    for fresh in (False, True):
+        if data is None or fresh:
+            if fresh and not cache.add(f"{cache_key}:refetched", 1, JWKS_REFETCH_SECONDS):
+                break
+            data = _get_json(jwks_uri)
+            cache.set(cache_key, data, DISCOVERY_CACHE_SECONDS)
+        try:
+            keys = [k for k in jwt.PyJWKSet.from_dict(data).keys if k.public_key_use in (None, "sig")]
+        except (jwt.PyJWKSetError, jwt.InvalidKeyError, KeyError, TypeError, ValueError):
+            keys = []
+        matching = [k for k in keys if k.key_id == kid] if kid else keys[:1] if len(keys) == 1 else []
+        if matching:
+            return matching[0]
+    raise OidcError("The sign-in provider's ID token is signed with a key it does not publish.")
 
 
 def _email_verified(value: Any) -> bool:
@@ -176,26 +220,22 @@ def authorization_finish(
         "redirect_uri": callback_url,
         "code_verifier": pending.code_verifier,
     }
-    auth = None
+    headers = {"Accept": "application/json"}
     if "client_secret_basic" in metadata.token_auth_methods:
-        auth = (client_id, client_secret)
+        # RFC 6749 §2.3.1: both parts form-urlencoded before base64.
+        pair = f"{quote(client_id, safe='')}:{quote(client_secret, safe='')}".encode()
+        headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
     else:
         data.update(client_id=client_id, client_secret=client_secret)
-    try:
-        response = requests.post(
-            metadata.token_endpoint, data=data, auth=auth, timeout=HTTP_TIMEOUT, headers={"Accept": "application/json"}
-        )
-        tokens = response.json()
-    except (requests.RequestException, ValueError) as exc:
-        raise OidcError(f"The sign-in provider did not answer correctly ({type(exc).__name__}).") from exc
-    if response.status_code != 200 or not isinstance(tokens, dict) or not tokens.get("id_token"):
-        error = tokens.get("error") if isinstance(tokens, dict) else None
-        raise OidcError(f"The sign-in provider refused the code ({error or response.status_code}).")
+    response = _fetch("POST", metadata.token_endpoint, form=data, headers=headers)
+    tokens = _json_object(response)
+    if response.status != 200 or tokens is None or not isinstance(tokens.get("id_token"), str):
+        raise OidcError(f"The sign-in provider refused the code (HTTP {response.status}).")
 
     id_token = tokens["id_token"]
     algorithms = [a for a in metadata.id_token_algorithms if a in ALLOWED_ID_TOKEN_ALGORITHMS]
+    signing_key = _signing_key(jwks_uri=metadata.jwks_uri, id_token=id_token)
     try:
-        signing_key = _jwk_client(metadata.jwks_uri).get_signing_key_from_jwt(id_token)
         claims = jwt.decode(
             id_token,
             signing_key.key,
@@ -205,8 +245,8 @@ def authorization_finish(
             leeway=60,
             options={"require": ["iss", "sub", "aud", "exp", "iat"]},
         )
-    except (jwt.PyJWKClientError, jwt.InvalidTokenError) as exc:
-        raise OidcError(f"The sign-in provider's ID token could not be verified ({type(exc).__name__}).") from exc
+    except jwt.InvalidTokenError as exc:
+        raise OidcError("The sign-in provider's ID token could not be verified.") from exc
     if not hmac.compare_digest(str(claims.get("nonce", "")), pending.nonce):
         raise OidcError("The sign-in provider's ID token is not for this sign-in (nonce mismatch).")
     audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
@@ -214,8 +254,10 @@ def authorization_finish(
         raise OidcError("The sign-in provider's ID token was issued to another client.")
 
     profile: dict[str, Any] = dict(claims)
-    if not claims.get("email") and metadata.userinfo_endpoint and tokens.get("access_token"):
-        userinfo = _get_json(metadata.userinfo_endpoint, headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    access_token = tokens.get("access_token")
+    if not claims.get("email") and metadata.userinfo_endpoint and isinstance(access_token, str) \
+            and access_token.isprintable():
+        userinfo = _get_json(metadata.userinfo_endpoint, headers={"Authorization": f"Bearer {access_token}"})
         # OpenID Connect Core §5.3.2: userinfo is about the ID token's subject, or it is ignored.
         if userinfo.get("sub") != claims["sub"]:
             raise OidcError("The sign-in provider's user info is about another account.")

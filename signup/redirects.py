@@ -10,7 +10,7 @@ normalized, because a lenient parser is how open redirects happen.
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 MAX_REDIRECT_LENGTH = 2000
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -64,11 +64,33 @@ def origin_normalize(origin: str) -> str:
     return normalized
 
 
+def _parameter_names(url: str) -> list[str]:
+    """Names of the query parameters, and of the fragment's (single-page apps route on
+    ``#/path?x=1``), decoded the way any server or router might: percent-decoded until it
+    stops changing, stripped and lower-cased."""
+    parts = urlsplit(url)
+    names = []
+    for part in (parts.query, parts.fragment.rpartition("?")[2]):
+        for name, _ in parse_qsl(part, keep_blank_values=True):
+            for _ in range(3):
+                decoded = unquote(name)
+                if decoded == name:
+                    break
+                name = decoded
+            names.append(name.strip().lower())
+    return names
+
+
 def redirect_check(*, url: str, allowed_origins: list[str] | tuple[str, ...]) -> str:
     """Return ``url`` unchanged when its origin is allowlisted, else raise ``InvalidRedirect``."""
     origin = _origin_of(url)
-    if any(name == "code" for name, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True)):
-        raise InvalidRedirect("The redirect URL must not have a 'code' parameter: dream-api adds it.")
+    # Some servers also split a query on ';' (and Java ones read ";jsessionid" from paths), so a
+    # ';' could smuggle a second parameter past the check below.
+    if ";" in url:
+        raise InvalidRedirect("The redirect URL must not contain ';'.")
+    if "code" in _parameter_names(url):
+        raise InvalidRedirect("The redirect URL must not have a 'code' parameter (in any spelling): dream-api adds "
+                              "it.")
     if origin not in set(allowed_origins):
         if not allowed_origins:
             raise InvalidRedirect(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from dreamapi.errors import ApiError
 from tenants.authentication import resolve_key
 from tenants.models import ApiKey, EndUser, Mode, Project
 
+from . import pkce
 from .models import DEFAULT_ACCENT_COLOR, SignupSettings
 from .redirects import InvalidRedirect, redirect_check
 
@@ -82,15 +84,36 @@ def hosted_context_get(*, publishable_key: str) -> HostedContext:
     return _context(project=project, mode=key.mode, publishable_key=publishable_key, platform_paid=key.platform_paid)
 
 
-def hosted_context_for_end_user(*, end_user: EndUser) -> HostedContext:
-    """The context of a link sent by e-mail, which names the end user rather than the key."""
-    project = Project.objects.select_related("platform", "signup_settings").get(pk=end_user.project_id)
+def hosted_context_for(*, project_id: int, mode: str) -> HostedContext:
+    """The context of a link sent by e-mail, which names the project (through an end user or
+    a pending sign-up) rather than the key."""
+    project = Project.objects.select_related("platform", "signup_settings").get(pk=project_id)
     return _context(
         project=project,
-        mode=end_user.mode,
-        publishable_key=publishable_key_for(project_id=project.id, mode=end_user.mode),
+        mode=mode,
+        publishable_key=publishable_key_for(project_id=project.id, mode=mode),
         platform_paid=project.platform.paid_plan_active,
     )
+
+
+def hosted_context_for_end_user(*, end_user: EndUser) -> HostedContext:
+    return hosted_context_for(project_id=end_user.project_id, mode=end_user.mode)
+
+
+@dataclass(frozen=True)
+class AppReturn:
+    """Where a hosted flow sends the browser back: the app's redirect URL and, for a
+    browser-only app, the PKCE challenge the code issued there is bound to."""
+
+    redirect_uri: str
+    code_challenge: str = ""
+
+    def query(self, *, publishable_key: str) -> str:
+        """The hosted pages' query string for this return (``pk``, ``redirect``, PKCE)."""
+        params = {"pk": publishable_key, "redirect": self.redirect_uri}
+        if self.code_challenge:
+            params.update(code_challenge=self.code_challenge, code_challenge_method=pkce.METHOD)
+        return urlencode(params)
 
 
 def hosted_redirect_check(*, hosted: HostedContext, redirect_uri: str) -> str:
@@ -98,3 +121,14 @@ def hosted_redirect_check(*, hosted: HostedContext, redirect_uri: str) -> str:
         return redirect_check(url=redirect_uri, allowed_origins=hosted.settings.redirect_origins)
     except InvalidRedirect as exc:
         raise HostedPageError(str(exc), code="invalid_redirect") from exc
+
+
+def hosted_return_check(*, hosted: HostedContext, redirect_uri: str, code_challenge: str = "",
+                        code_challenge_method: str = "") -> AppReturn:
+    """The checked redirect and PKCE challenge of a hosted page, or ``HostedPageError``."""
+    redirect_uri = hosted_redirect_check(hosted=hosted, redirect_uri=redirect_uri)
+    try:
+        challenge = pkce.challenge_check(challenge=code_challenge, method=code_challenge_method)
+    except pkce.InvalidChallenge as exc:
+        raise HostedPageError(str(exc), code="invalid_code_challenge") from exc
+    return AppReturn(redirect_uri=redirect_uri, code_challenge=challenge)

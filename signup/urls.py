@@ -1,4 +1,4 @@
-"""Hosted end-user pages (/signup, /signin, …) and the JWKS."""
+"""Hosted end-user pages (/signup, /signin, /account, /refresh, …) and the JWKS."""
 
 from django.urls import path
 
@@ -15,5 +15,7 @@ urlpatterns = [
     path("signin/reset", views.reset, name="reset"),
     path("signin/oidc/start", views.oidc_start, name="oidc_start"),
     path("signin/oidc/callback", views.oidc_callback, name="oidc_callback"),
+    path("account", views.account, name="account"),
+    path("refresh", views.refresh, name="refresh"),
     path(".well-known/jwks/<str:project_id>.json", views.jwks, name="jwks"),
 ]

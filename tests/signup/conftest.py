@@ -18,6 +18,7 @@ import requests
 from django.core import mail
 
 from signup.models import SignupSettings
+from signup.selectors import AppReturn
 from signup.services import sign_in_code_issue
 
 APP_ORIGIN = "https://app.example.test"
@@ -56,8 +57,9 @@ def verified_user(tenant, email: str = "carol@example.com", password: str = PASS
     return tenant.end_user(email=email, password=password, email_verified=True, mode=mode)
 
 
-def issue_code(end_user, redirect: str = REDIRECT) -> str:
-    return sign_in_code_issue(end_user=end_user, redirect_uri=redirect, method="password")
+def issue_code(end_user, redirect: str = REDIRECT, code_challenge: str = "") -> str:
+    return sign_in_code_issue(end_user=end_user, back=AppReturn(redirect_uri=redirect, code_challenge=code_challenge),
+                              method="password")
 
 
 def link_from_outbox(kind: str) -> str:

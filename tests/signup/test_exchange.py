@@ -73,11 +73,18 @@ def test_the_other_modes_secret_key_cannot_exchange_the_code(alice_pages):
     assert response.json()["code"] == "invalid_code"
 
 
-def test_the_exchange_needs_the_secret_key(alice_pages, api_client):
+def test_a_code_issued_without_a_challenge_needs_the_secret_key(alice_pages, api_client):
     code = issue_code(verified_user(alice_pages))
-    assert exchange(alice_pages, code, key=alice_pages.pk).status_code == 403
+    without_verifier = exchange(alice_pages, code, key=alice_pages.pk)
+    assert without_verifier.status_code == 400
+    assert without_verifier.json()["code"] == "code_verifier_required"
+    with_verifier = alice_pages.api(alice_pages.pk).post(
+        "/api/auth/exchange", {"code": code, "redirectUri": REDIRECT, "codeVerifier": "v" * 43}, format="json")
+    assert with_verifier.status_code == 403
+    assert with_verifier.json()["code"] == "secret_key_required"
     assert api_client.post("/api/auth/exchange", {"code": code, "redirectUri": REDIRECT}, format="json"
                            ).status_code == 401
+    assert exchange(alice_pages, code).status_code == 200, "the refused attempts did not burn the code"
 
 
 def test_bad_input_gets_the_json_error_shape(alice_pages):

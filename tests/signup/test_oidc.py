@@ -23,6 +23,7 @@ CALLBACK = f"{OIDC_SITE_URL}/signin/oidc/callback"
 @pytest.fixture
 def oidc_alice(alice_pages, oidc_provider, settings):
     settings.SITE_URL = OIDC_SITE_URL
+    settings.SAFEHTTP_ALLOW_LOOPBACK = True  # the test provider runs on 127.0.0.1
     signup_settings_update(
         project=alice_pages.project, display_name="", logo_url="", accent_color="#3b5bdb",
         redirect_origins=["https://app.example.test"], oidc_issuer=oidc_provider.issuer,
@@ -179,7 +180,8 @@ def test_a_wrong_client_secret_is_refused_by_the_provider(client, oidc_alice, oi
     assert "Location" not in response.headers
 
 
-def test_the_dashboard_checks_the_issuer_by_discovery(client, alice, oidc_provider):
+def test_the_dashboard_checks_the_issuer_by_discovery(client, alice, oidc_provider, settings):
+    settings.SAFEHTTP_ALLOW_LOOPBACK = True
     client.force_login(alice.user)
     data = {"display_name": "", "logo_url": "", "accent_color": "#3b5bdb", "redirect_origins": "",
             "oidc_issuer": "http://127.0.0.1:9/nothing-here", "oidc_client_id": "x", "oidc_client_secret": "the-client-secret-value",
@@ -195,3 +197,34 @@ def test_the_dashboard_checks_the_issuer_by_discovery(client, alice, oidc_provid
     assert "the-client-secret-value" not in stored.oidc_client_secret_encrypted
     assert crypto.decrypt(stored.oidc_client_secret_encrypted) == "the-client-secret-value"
     assert b"the-client-secret-value" not in client.get(f"/dashboard/projects/{alice.project.public_id}/signup/").content
+
+
+def test_a_pkce_challenge_is_carried_through_the_provider_to_the_code(client, oidc_alice):
+    from urllib.parse import urlencode
+
+    from signup.pkce import s256
+
+    verifier = "v" * 20 + "erifier-of-a-browser-app-0123456789"
+    query = urlencode({"pk": oidc_alice.pk, "redirect": REDIRECT, "code_challenge": s256(verifier),
+                       "code_challenge_method": "S256"})
+    started = client.get(f"/signin/oidc/start?{query}")
+    assert started.status_code == 303
+    response = client.get(relative(provider_sign_in(started.headers["Location"], "olivia@example.com")))
+    assert response.status_code == 303
+    code = code_from(response.headers["Location"])
+    body = {"code": code, "redirectUri": REDIRECT}
+    assert oidc_alice.api(oidc_alice.pk).post("/api/auth/exchange", body, format="json").status_code == 400
+    exchanged = oidc_alice.api(oidc_alice.pk).post("/api/auth/exchange", {**body, "codeVerifier": verifier},
+                                                   format="json")
+    assert exchanged.status_code == 200, exchanged.json()
+    assert exchanged.json()["customer"]["email"] == "olivia@example.com"
+
+
+def test_signing_in_with_the_provider_from_the_account_page_continues_there(client, oidc_alice):
+    page = client.get(hosted_url("/account", oidc_alice)).content.decode()
+    assert "then=account" in page
+    started = client.get(hosted_url("/signin/oidc/start", oidc_alice) + "&then=account")
+    response = client.get(relative(provider_sign_in(started.headers["Location"], "olivia@example.com")))
+    assert response.status_code == 303
+    assert response.headers["Location"] == hosted_url("/account", oidc_alice)
+    assert b"Signed in as <strong>olivia@example.com</strong>" in client.get(response.headers["Location"]).content

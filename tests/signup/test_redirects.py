@@ -87,3 +87,44 @@ def test_a_redirect_may_not_carry_its_own_code_parameter():
 def test_the_code_is_appended_without_touching_the_rest_of_the_url():
     assert redirect_with_code(url="https://a.test/cb", code="C") == "https://a.test/cb?code=C"
     assert redirect_with_code(url="https://a.test/cb?x=a%20b#top", code="C") == "https://a.test/cb?x=a%20b&code=C#top"
+
+
+@pytest.mark.parametrize("target", [
+    f"{REDIRECT}?code=attacker",
+    f"{REDIRECT}?Code=attacker",
+    f"{REDIRECT}?CODE=attacker",
+    f"{REDIRECT}?x=1&cOdE=attacker",
+    f"{REDIRECT}?%63ode=attacker",
+    f"{REDIRECT}?%43ODE=attacker",
+    f"{REDIRECT}?%2563ode=attacker",
+    f"{REDIRECT}?code",
+    f"{REDIRECT}?code%20=attacker",
+    f"{REDIRECT}#/cb?code=attacker",
+    f"{REDIRECT}#code=attacker",
+])
+def test_a_redirect_may_not_carry_a_code_parameter_in_any_spelling(target):
+    with pytest.raises(InvalidRedirect, match="code"):
+        redirect_check(url=target, allowed_origins=[APP_ORIGIN])
+
+
+@pytest.mark.parametrize("target", [
+    f"{REDIRECT}?x=1;code=attacker",
+    f"{REDIRECT};jsessionid=abc",
+    f"{REDIRECT}?next=%2Fhome;x",
+])
+def test_a_redirect_may_not_contain_a_semicolon(target):
+    # Some servers split the query on ';' too, so "?x=1;code=…" would smuggle a second code.
+    with pytest.raises(InvalidRedirect, match=";"):
+        redirect_check(url=target, allowed_origins=[APP_ORIGIN])
+
+
+def test_parameters_that_merely_contain_code_are_fine():
+    for target in [f"{REDIRECT}?postcode=1", f"{REDIRECT}?code_hint=1", f"{REDIRECT}?x=code", f"{REDIRECT}#section-code"]:
+        assert redirect_check(url=target, allowed_origins=[APP_ORIGIN]) == target
+
+
+def test_the_hosted_pages_refuse_a_redirect_with_a_disguised_code(client, alice_pages):
+    for target in [f"{REDIRECT}?Code=x", f"{REDIRECT}?a=1;code=x"]:
+        response = client.get(hosted_url("/signup", alice_pages, redirect=target))
+        assert response.status_code == 400
+        assert "Location" not in response.headers

@@ -4,9 +4,12 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.contrib.auth.hashers import check_password
 from django.core import mail
+from django.test import Client
 from django.utils import timezone
 
+from signup.models import PendingSignup
 from tenants.models import EndUser
 
 from .conftest import PASSWORD, REDIRECT, code_from, hosted_url, link_from_outbox, relative
@@ -22,23 +25,26 @@ def test_sign_up_verify_exchange_and_call_the_api(client, alice_pages):
     response = sign_up(client, alice_pages)
     assert response.status_code == 200
     assert b"Check your e-mail" in response.content
-    end_user = EndUser.objects.get(email="dana@example.com")
-    assert (end_user.project_id, end_user.mode, end_user.tier.slug) == (alice_pages.project.id, "test", "free")
-    assert end_user.email_verified is False
+    # Nothing exists but the pending sign-up until the link is followed.
+    assert not EndUser.objects.filter(email="dana@example.com").exists()
+    pending = PendingSignup.objects.get(email="dana@example.com")
+    assert (pending.project_id, pending.mode) == (alice_pages.project.id, "test")
 
     link = link_from_outbox("signup/verify")
     page = client.get(relative(link))
     assert page.status_code == 200
     assert b"Confirm and continue" in page.content
-    end_user.refresh_from_db()
-    assert end_user.email_verified is False, "a GET (mail scanners) must not use the link"
+    assert b'type="password"' not in page.content, "the browser that signed up is not asked for a password again"
+    assert not EndUser.objects.filter(email="dana@example.com").exists(), "a GET (mail scanners) must not use the link"
 
     confirmed = client.post(relative(link))
     assert confirmed.status_code == 303
     location = confirmed.headers["Location"]
     assert location.startswith(REDIRECT + "?code=")
-    end_user.refresh_from_db()
+    end_user = EndUser.objects.get(email="dana@example.com")
+    assert (end_user.project_id, end_user.mode, end_user.tier.slug) == (alice_pages.project.id, "test", "free")
     assert end_user.email_verified is True
+    assert check_password(PASSWORD, end_user.password)
 
     exchanged = alice_pages.api().post("/api/auth/exchange", {"code": code_from(location), "redirectUri": REDIRECT},
                                        format="json")
@@ -118,18 +124,22 @@ def test_an_unverified_end_user_with_the_right_password_gets_a_new_link_not_a_co
     assert link_from_outbox("signup/verify")
 
 
-def test_signing_up_again_before_confirming_voids_the_first_link(client, alice_pages):
+def test_confirming_one_sign_up_voids_the_others_of_the_address(client, alice_pages):
     # Pre-account hijacking: whoever registered an address first must not keep access after
-    # the owner confirms it. Only the newest sign-up's link works, with the newest password.
-    sign_up(client, alice_pages, password="attacker-pass-9981x")
-    first_link = relative(link_from_outbox("signup/verify"))
+    # the owner confirms it. Each sign-up waits apart; the one confirmed wins, with its password.
+    attacker = Client()
+    sign_up(attacker, alice_pages, password="attacker-pass-9981x")
+    attackers_link = relative(link_from_outbox("signup/verify"))
     sign_up(client, alice_pages, password=PASSWORD)
-    second_link = relative(link_from_outbox("signup/verify"))
-    assert client.post(first_link).status_code == 400
-    assert client.post(second_link).status_code == 303
-    attacker = client.post(hosted_url("/signin", alice_pages), {"email": "dana@example.com",
-                                                                 "password": "attacker-pass-9981x"})
-    assert attacker.status_code == 400
+    owners_link = relative(link_from_outbox("signup/verify"))
+    assert client.post(owners_link).status_code == 303
+    assert client.post(attackers_link).status_code == 200  # "already confirmed", no code
+    assert attacker.post(attackers_link).status_code == 200
+    assert "Location" not in attacker.post(attackers_link).headers
+    refused = attacker.post(hosted_url("/signin", alice_pages), {"email": "dana@example.com",
+                                                                  "password": "attacker-pass-9981x"})
+    assert refused.status_code == 400
+    assert check_password(PASSWORD, EndUser.objects.get(email="dana@example.com").password)
 
 
 def test_sign_in_redirects_with_a_code(client, alice_pages):
@@ -157,6 +167,11 @@ def test_a_project_without_a_default_tier_gets_an_error_page_not_a_500(client, a
     from billing.models import Tier
 
     Tier.objects.filter(project=alice_pages.project, mode="test").update(is_default=False)
-    response = sign_up(client, alice_pages)
+    assert sign_up(client, alice_pages).status_code == 200
+    response = client.post(relative(link_from_outbox("signup/verify")))
     assert response.status_code == 400
     assert b"no default tier" in response.content
+    assert not EndUser.objects.filter(email="dana@example.com").exists()
+    # Once the developer fixes it, the same link works (nothing was half-written).
+    Tier.objects.filter(project=alice_pages.project, mode="test", slug="free").update(is_default=True)
+    assert client.post(relative(link_from_outbox("signup/verify"))).status_code == 303

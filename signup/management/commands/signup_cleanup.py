@@ -1,4 +1,4 @@
-"""Delete expired sign-in codes and signing keys past their grace period (also run hourly by Celery beat)."""
+"""Delete what the hosted sign-up can no longer use (also run hourly by Celery beat)."""
 
 from django.core.management.base import BaseCommand
 
@@ -6,8 +6,9 @@ from signup.services import signup_records_cleanup
 
 
 class Command(BaseCommand):
-    help = "Delete expired sign-in codes and signing keys no longer published."
+    help = ("Delete expired sign-in codes, signing keys no longer published, finished or stale pending sign-ups, "
+            "and old unsent e-mail records.")
 
     def handle(self, *args, **options):
-        codes, keys = signup_records_cleanup()
-        self.stdout.write(f"deleted {codes} sign-in code(s) and {keys} retired signing key(s)")
+        counts = signup_records_cleanup()
+        self.stdout.write("deleted " + ", ".join(f"{count} {kind.replace('_', ' ')}" for kind, count in counts.items()))
