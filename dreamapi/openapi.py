@@ -16,8 +16,6 @@ from rest_framework import serializers
 
 # Patterns shared with the server's own checks (tenants.authentication, tenants.models,
 # signup.tokens). Kept as literals here because the kernel imports no app.
-KEY_PATTERN = r"^(pk|sk)_(test|live)_[A-Za-z0-9]{20,64}$"
-PUBLISHABLE_KEY_PATTERN = r"^pk_(test|live)_[A-Za-z0-9]{20,64}$"
 END_USER_REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@|+-]{0,127}$"
 JWT_PATTERN = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"
 JWT_MAX_LENGTH = 4096
@@ -28,7 +26,10 @@ class SecretKeyScheme(OpenApiAuthenticationExtension):
     name = "secretKey"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer", "description": "Secret key: sk_test_… or sk_live_…"}
+        return {"type": "http", "scheme": "bearer", "description": (
+            "Secret key: sk_test_… or sk_live_…. The original service's clients also send X-Publishable-Key "
+            "beside it: it must then be this project's publishable key of the same mode (400 "
+            "`publishable_key_mismatch` otherwise).")}
 
 
 class PublicKeyScheme(OpenApiAuthenticationExtension):
@@ -100,12 +101,6 @@ def _header(name: str, schema: dict, description: str) -> OpenApiParameter:
 _TOKEN_SCHEMA = {"type": "string", "pattern": JWT_PATTERN, "maxLength": JWT_MAX_LENGTH}
 X_ENV = _header("X-Env", {"type": "string", "enum": ["test", "live"]},
                 "Optional. When sent it must agree with the key's mode (400 `mode_mismatch` otherwise).")
-X_PUBLISHABLE_KEY = _header(
-    "X-Publishable-Key", {"type": "string", "pattern": PUBLISHABLE_KEY_PATTERN, "maxLength": 80},
-    "Optional. Without an Authorization header it is the key (where a publishable key is accepted). Beside a "
-    "key in Authorization it must be the same project's publishable key of the same mode (the original's "
-    "clients send both): any other well-formed key is a 400 `publishable_key_mismatch`.",
-)
 X_USER_ID = _header(
     "X-User-Id", {"type": "string", "pattern": END_USER_REF_PATTERN, "maxLength": 128},
     "Secret key only: the end user, by our id (`usr_…`) or your `externalId`. A well-formed id that names no "
@@ -122,7 +117,9 @@ X_CLERK_TOKEN = _header("X-Clerk-Token", _TOKEN_SCHEMA, "The same as X-User-Toke
 X_END_USER_TOKEN = _header("X-End-User-Token", _TOKEN_SCHEMA, "The same as X-User-Token.")
 X_USER_PLAN = _header("X-User-Plan", {"type": "string", "pattern": r"^[\x20-\x7e]*$", "maxLength": 100},
                       "Accepted for compatibility and ignored: the stored plan decides the limit.")
-KEY_HEADERS = [X_ENV, X_PUBLISHABLE_KEY]
+# X-Publishable-Key is described by the security schemes (alone it is a key; beside a key in
+# Authorization it must match), not repeated as a parameter of every operation.
+KEY_HEADERS = [X_ENV]
 END_USER_HEADERS = [*KEY_HEADERS, X_USER_ID, X_USER_TOKEN, X_CLERK_TOKEN, X_END_USER_TOKEN, X_USER_PLAN]
 
 
@@ -139,14 +136,36 @@ _EVERYWHERE = (413, 414, 431, 503)
 _WITH_A_KEY = (400, 401, 403, 429)
 
 
+# What a header allows by its schema but the server still refuses, because the answer depends on
+# the key or on stored data: said in each operation's description that has the header.
+_STATEFUL_REFUSALS = {
+    "X-Env": "`X-Env` naming the other mode than the key's: 400 `mode_mismatch`.",
+    "X-User-Id": "Neither `X-User-Id` nor a token (the schema cannot say \"one of two headers\"): 400 "
+                 "`end_user_required`; a well-formed id of no end user of this project and mode: 404; `X-User-Id` "
+                 "with a publishable key: 403 `user_token_required`.",
+    "X-User-Token": "A well-formed token that is not a current token of this project and mode (another project, "
+                    "the other mode, expired, revoked): 401 `invalid_user_token`; different values in "
+                    "`X-User-Token`, `X-Clerk-Token` and `X-End-User-Token`: 400 `conflicting_user_tokens`.",
+}
+
+
 class ApiAutoSchema(AutoSchema):
-    """drf-spectacular's schema for one operation, plus the statuses every operation can answer,
-    so an operation added later is documented completely without repeating them."""
+    """drf-spectacular's schema for one operation, plus the statuses every operation can answer and
+    the schema-valid inputs its headers can still be refused for, so an operation added later is
+    documented completely without repeating them."""
 
     def get_operation(self, path, path_regex, path_prefix, method, registry):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
         if operation is None:
             return None
+        headers = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "header"}
+        refusals = [text for name, text in _STATEFUL_REFUSALS.items() if name in headers]
+        if refusals:
+            operation["description"] = "\n\n".join(filter(None, [
+                operation.get("description"),
+                "**Refused although the schema allows it** (the answer depends on the key or on stored data):\n"
+                + "\n".join(f"- {text}" for text in refusals),
+            ]))
         error_ref = self.resolve_serializer(ErrorSerializer, "response").ref
         responses = operation.setdefault("responses", {})
         statuses = _EVERYWHERE + (_WITH_A_KEY if operation.get("security") else ())
