@@ -95,3 +95,11 @@ def test_the_preflight_lists_the_original_clients_headers(client, method, path):
     assert {"authorization", "content-type", "x-publishable-key", "x-clerk-token", "x-user-token",
             "x-end-user-token", "x-env"} <= allowed
     assert method.upper() in response["Access-Control-Allow-Methods"]
+
+
+def test_the_original_sdks_two_keys_keep_the_tracked_call_one_round_trip(alice, django_assert_num_queries):
+    user = alice.end_user()
+    client = alice.api(HTTP_X_PUBLISHABLE_KEY=alice.pk, HTTP_X_USER_ID=user.public_id)
+    client.post("/api/data")  # warms the key cache
+    with django_assert_num_queries(1):
+        assert client.post("/api/data").status_code == 200
