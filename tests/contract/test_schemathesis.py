@@ -84,7 +84,8 @@ def test_every_documented_operation_holds_its_contract_under_fuzzing(alice, live
         "--header", f"Authorization: Bearer {alice.sk}",
         "--report", "junit", "--report-dir", str(tmp_path),
     ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600,
+    # Run from tmp_path: Schemathesis keeps a cache folder (.schemathesis/) in its working directory.
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path,
                             env={**os.environ, "NO_COLOR": "1", "COLUMNS": "160"})
     output = result.stdout + result.stderr
     print(output)  # shown with -s, and in the report of a failure
