@@ -1,29 +1,46 @@
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from dreamapi.fields import StrictCharField
-from dreamapi.openapi import END_USER_HEADERS, X_ENV, errors
+from dreamapi.openapi import END_USER_HEADERS, KEY_HEADERS, errors
 from tenants.api_base import EndUserAPIView, PublicProjectAPIView
+from usage.serializers import LimitField
 
 from . import services
-
 from .models import Tier
 
 
-def tier_json(tier: Tier) -> dict:
-    return {
-        "id": tier.slug,
-        "name": tier.name,
-        "price": tier.price_cents,
-        "currency": tier.currency,
-        "interval": tier.interval,
-        "limit": tier.monthly_limit,
-        "features": tier.features,
-        "popular": tier.popular,
-        "priceId": tier.stripe_price_id or None,
-    }
+class TierSerializer(serializers.Serializer):
+    """A tier as the original service's ``Tier`` has it, plus ours (``id``, ``currency``, ``interval``)."""
+
+    id = serializers.CharField(source="slug", help_text="The tier id (slug), e.g. 'pro'.")
+    name = serializers.CharField(source="slug", help_text="The tier id again, as the original's clients read "
+                                                          "`name` (its internal id, e.g. 'pro').")
+    displayName = serializers.CharField(source="name", help_text="The name to show, e.g. 'Pro'.")
+    price = serializers.IntegerField(source="price_cents", min_value=0,
+                                     help_text="Per interval, in minor units (cents).")
+    currency = serializers.CharField(help_text="ISO 4217, lower case, e.g. 'usd'.")
+    interval = serializers.ChoiceField(choices=Tier.Interval.values)
+    limit = LimitField(source="monthly_limit", help_text="Tracked calls per usage period, or \"unlimited\".")
+    features = serializers.ListField(child=serializers.CharField())
+    popular = serializers.BooleanField()
+    billingMode = serializers.SerializerMethodField()
+    priceId = serializers.CharField(source="stripe_price_id", help_text=(
+        "The Stripe Price on the connected account; an empty string when the tier has none: a free tier, or a "
+        "paid tier not yet saved to a connected Stripe account."))
+    productId = serializers.CharField(source="stripe_product_id", help_text=(
+        "The Stripe Product on the connected account; an empty string when the tier has none (as priceId)."))
+
+    @extend_schema_field({"type": "string", "enum": ["subscription"],
+                          "description": "Tiers are always subscriptions (one-off sales are products)."})
+    def get_billingMode(self, tier: Tier) -> str:
+        return "subscription"
+
+
+class TierListSerializer(serializers.Serializer):
+    tiers = TierSerializer(many=True)
 
 
 class TierListApi(PublicProjectAPIView):
@@ -32,33 +49,13 @@ class TierListApi(PublicProjectAPIView):
     @extend_schema(
         operation_id="tiers_list",
         summary="The project's tiers",
-        parameters=[X_ENV],
-        responses={
-            200: inline_serializer(
-                "TierList",
-                {
-                    "tiers": inline_serializer(
-                        "Tier",
-                        {
-                            "id": serializers.CharField(),
-                            "name": serializers.CharField(),
-                            "price": serializers.IntegerField(help_text="Minor units (cents)."),
-                            "currency": serializers.CharField(),
-                            "interval": serializers.ChoiceField(choices=["month", "year"]),
-                            "limit": serializers.IntegerField(allow_null=True),
-                            "features": serializers.ListField(child=serializers.CharField()),
-                            "popular": serializers.BooleanField(),
-                            "priceId": serializers.CharField(allow_null=True),
-                        },
-                        many=True,
-                    )
-                },
-            ),
-            **errors(400, 401, 403),
-        },
+        description="In display order. CORS-enabled for the project's allowed origins when called with the "
+                    "publishable key.",
+        parameters=KEY_HEADERS,
+        responses={200: TierListSerializer, **errors(400, 401, 403)},
     )
     def get(self, request: Request) -> Response:
-        return Response({"tiers": [tier_json(t) for t in self.tiers()]})
+        return Response(TierListSerializer({"tiers": self.tiers()}).data)
 
 
 class _RedirectUrlField(serializers.URLField):
@@ -86,28 +83,43 @@ class PortalRequestSerializer(serializers.Serializer):
     returnUrl = _RedirectUrlField()
 
 
+class CheckoutSessionSerializer(serializers.Serializer):
+    url = serializers.URLField(help_text="Send the end user here (Stripe Checkout).")
+    sessionId = serializers.CharField(source="session_id")
+
+
+class PortalSessionSerializer(serializers.Serializer):
+    url = serializers.URLField(help_text="Send the end user here (Stripe's billing portal).")
+
+
+_BROWSER_URLS = ("With the publishable key (browser mode, with the end user's token) every URL given must be on "
+                 "one of the project's allowed origins: 400 `redirect_not_allowed` naming the field otherwise.")
+
+
 class CheckoutApi(EndUserAPIView):
     """``POST /api/create-checkout``: a Stripe Checkout URL to subscribe the end user to a tier."""
 
     @extend_schema(
         operation_id="checkout_create",
         summary="Start a subscription checkout for the end user",
+        description=("Without `successUrl`/`cancelUrl` the project's defaults are used. " + _BROWSER_URLS
+                     + " 404 `unknown_tier` for a tier id this project does not have; 409 when Stripe is not "
+                     "connected, the end user is already on the tier or already subscribes."),
         parameters=END_USER_HEADERS,
         request=CheckoutRequestSerializer,
-        responses={200: inline_serializer("CheckoutUrl", {"url": serializers.URLField(),
-                                                          "sessionId": serializers.CharField()}),
-                   **errors(400, 401, 403, 404, 409, 429)},
+        responses={200: CheckoutSessionSerializer, **errors(400, 401, 403, 404, 409, 429)},
     )
     def post(self, request: Request) -> Response:
         end_user = self.end_user()
         body = CheckoutRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
+        self.check_redirect_urls({"successUrl": data.get("successUrl"), "cancelUrl": data.get("cancelUrl")})
         session_id, url = services.checkout_start(
             end_user=end_user, tier_slug=data["tier"], success_url=data.get("successUrl"),
             cancel_url=data.get("cancelUrl"), idempotency_key=request.headers.get("Idempotency-Key"),
         )
-        return Response({"url": url, "sessionId": session_id})
+        return Response(CheckoutSessionSerializer({"url": url, "session_id": session_id}).data)
 
 
 class PortalApi(EndUserAPIView):
@@ -116,14 +128,17 @@ class PortalApi(EndUserAPIView):
     @extend_schema(
         operation_id="portal_create",
         summary="Open the billing portal for the end user",
+        description=("Without `returnUrl` the project's default is used. " + _BROWSER_URLS
+                     + " 409 when Stripe is not connected or the end user has never checked out."),
         parameters=END_USER_HEADERS,
         request=PortalRequestSerializer,
-        responses={200: inline_serializer("PortalUrl", {"url": serializers.URLField()}),
-                   **errors(400, 401, 403, 404, 409, 429)},
+        responses={200: PortalSessionSerializer, **errors(400, 401, 403, 404, 409, 429)},
     )
     def post(self, request: Request) -> Response:
         end_user = self.end_user()
         body = PortalRequestSerializer(data=request.data or {})
         body.is_valid(raise_exception=True)
-        url = services.portal_start(end_user=end_user, return_url=body.validated_data.get("returnUrl"))
-        return Response({"url": url})
+        return_url = body.validated_data.get("returnUrl")
+        self.check_redirect_urls({"returnUrl": return_url})
+        url = services.portal_start(end_user=end_user, return_url=return_url)
+        return Response(PortalSessionSerializer({"url": url}).data)

@@ -6,22 +6,26 @@ which are already filtered to the key's project and mode.
 
 from __future__ import annotations
 
+import re
+
 from django.db.models import QuerySet
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from dreamapi.cors import add_cors_headers, preflight_response
+from dreamapi.cors import add_cors_headers, origin_allowed, preflight_response
 from dreamapi.errors import ApiError, NotFound
+from dreamapi.openapi import ApiAutoSchema
 from dreamapi.ratelimit import RateLimited, rate_limit_hit
 
 from .authentication import PublicKeyAuthentication, SecretKeyAuthentication
 from .keycache import KeyContext
-from .models import EndUser, Project
+from .models import EXTERNAL_ID_PATTERN, ApiKey, EndUser, Project, end_user_lookup
 
 
 class ProjectAPIView(APIView):
     authentication_classes = [SecretKeyAuthentication]
     permission_classes: list = []
+    schema = ApiAutoSchema()
 
     request: Request
 
@@ -46,29 +50,44 @@ class ProjectAPIView(APIView):
 
 
 class PublicProjectAPIView(ProjectAPIView):
-    """Read-only endpoints that a browser may call with the publishable key (CORS-enabled)."""
+    """Endpoints a browser may call with the publishable key: preflights are answered, and
+    publishable-key calls get CORS headers for the project's allowed origins. Secret-key
+    calls never do."""
 
     authentication_classes = [PublicKeyAuthentication]
+
+    @property
+    def browser_mode(self) -> bool:
+        """Called with the publishable key (a browser), not the secret key (a server)."""
+        return self.key.kind == ApiKey.Kind.PUBLISHABLE
 
     def dispatch(self, request, *args, **kwargs):
         # A preflight carries no key: answer it before authentication runs.
         if request.method == "OPTIONS":
-            return preflight_response(request)
+            return preflight_response(request, methods=self._allowed_methods())
         return super().dispatch(request, *args, **kwargs)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         context = getattr(request, "auth", None) if getattr(request, "_authenticator", None) else None
-        if context is not None:
+        if context is not None and context.kind == ApiKey.Kind.PUBLISHABLE:
             add_cors_headers(request, response, context.allowed_origins)
         return response
 
 
-_USER_REF_MAX = 64
+_USER_REF_RE = re.compile(EXTERNAL_ID_PATTERN)
+# The header names of an end-user token: ours, and the two the original service's clients send.
+USER_TOKEN_HEADERS = ("HTTP_X_USER_TOKEN", "HTTP_X_CLERK_TOKEN", "HTTP_X_END_USER_TOKEN")
 
 
-class EndUserAPIView(ProjectAPIView):
-    """Endpoints that act for one end user, named by ``X-User-Id`` or ``X-User-Token``.
+class EndUserAPIView(PublicProjectAPIView):
+    """Endpoints that act for one end user.
+
+    With the secret key the end user is named by ``X-User-Id`` (our ``usr_…`` id or the app's
+    ``externalId``) or by an end-user token. With the publishable key (browser mode) only a
+    token of this project and mode names them: ``X-User-Id`` is refused, so a browser can never
+    act for an end user by naming an id. The token may come as ``X-User-Token``,
+    ``X-Clerk-Token`` or ``X-End-User-Token``.
 
     ``X-User-Plan`` (sent by clients of the original service) is accepted and ignored:
     the stored plan decides the limit. Each end user is rate limited per minute.
@@ -76,25 +95,45 @@ class EndUserAPIView(ProjectAPIView):
 
     rate_limit_headers: dict[str, str]
 
+    def user_token(self) -> str | None:
+        tokens = {value for name in USER_TOKEN_HEADERS if (value := self.request.META.get(name, "").strip())}
+        if len(tokens) > 1:
+            raise ApiError("Send one end-user token: X-User-Token, X-Clerk-Token and X-End-User-Token differ.",
+                           code="conflicting_user_tokens")
+        return tokens.pop() if tokens else None
+
     def end_user_ref(self) -> str:
-        token = self.request.META.get("HTTP_X_USER_TOKEN")
-        if token:
+        """The end user's ``usr_…`` id (from a token) or what ``X-User-Id`` says (our id or an external id)."""
+        token = self.user_token()
+        if self.browser_mode:
+            if "HTTP_X_USER_ID" in self.request.META:
+                raise ApiError(
+                    "With the publishable key the end user is named only by their token (X-User-Token or "
+                    "X-Clerk-Token); X-User-Id needs the secret key.",
+                    code="user_token_required", title="Forbidden", status_code=403,
+                )
+            if token is None:
+                raise ApiError("Send the signed-in end user's token (X-User-Token or X-Clerk-Token) with the "
+                               "publishable key.", code="user_token_required", title="Unauthorized", status_code=401)
+        if token is not None:
+            # signup sits above tenants (it imports this module's app): imported here, not at the top.
             from signup.tokens import end_user_ref_from_token
 
             return end_user_ref_from_token(token=token, key=self.key)
         ref = (self.request.META.get("HTTP_X_USER_ID") or "").strip()
         if not ref:
-            raise ApiError("Name the end user with the X-User-Id header (or X-User-Token).",
+            raise ApiError("Name the end user with the X-User-Id header (or an end-user token).",
                            code="end_user_required")
-        if len(ref) > _USER_REF_MAX or not ref.isascii() or not ref.replace("_", "").replace("-", "").isalnum():
-            raise ApiError("X-User-Id is not a valid end-user id.", code="invalid_end_user_id")
+        if not _USER_REF_RE.match(ref):
+            raise ApiError("X-User-Id is not a valid end-user id: a usr_… id or an external id of 1–128 letters, "
+                           "digits or . _ : @ | + -.", code="invalid_end_user_id")
         return ref
 
     def end_user(self) -> EndUser:
         """The named end user of this project and mode (rate limited), or 404."""
         ref = self.end_user_ref()
         self.check_rate_limit(ref)
-        end_user = self.end_users().select_related("tier", "project").filter(public_id=ref).first()
+        end_user = self.end_users().select_related("tier", "project").filter(**end_user_lookup(ref)).first()
         if end_user is None:
             raise NotFound(f"No end user '{ref}' in this project and mode.", code="end_user_not_found")
         return end_user
@@ -107,6 +146,17 @@ class EndUserAPIView(ProjectAPIView):
         if not result.allowed:
             raise RateLimited(f"Too many requests for this end user; try again in {result.retry_after} s.",
                               retry_after=result.retry_after, headers=self.rate_limit_headers)
+
+    def check_redirect_urls(self, urls: dict[str, str | None]) -> None:
+        """In browser mode, URLs an end user will be sent to must be on the project's allowed
+        origins (anyone can call with a publishable key; only the developer's pages may be targets)."""
+        if not self.browser_mode:
+            return
+        for field, url in urls.items():
+            if url is not None and not origin_allowed(url, self.key.allowed_origins):
+                message = (f"{field} must be on one of this project's allowed origins when called with the "
+                           "publishable key (dashboard → Settings).")
+                raise ApiError(message, code="redirect_not_allowed", extra={"fields": {field: [message]}})
 
     def finalize_response(self, request, response, *args, **kwargs):
         for name, value in getattr(self, "rate_limit_headers", {}).items():

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -23,6 +24,24 @@ def _project_id() -> str:
 
 def _end_user_id() -> str:
     return public_id("usr", 18)
+
+
+# An app's own id for an end user (``externalId``): what ``X-User-Id`` may carry instead of our
+# ``usr_…`` id. Printable ASCII that needs no escaping in a header and little in a URL path
+# (Auth0's ``auth0|…``, e-mail-like ids, UUIDs, Clerk's ``user_…``). ``usr_`` is ours: an
+# X-User-Id that starts with it is always looked up as our id, so no external id may.
+EXTERNAL_ID_MAX_LENGTH = 128
+EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@|+-]{0,127}$"
+OUR_ID_PREFIX = "usr_"
+external_id_validator = RegexValidator(
+    EXTERNAL_ID_PATTERN,
+    "Use 1–128 letters, digits or . _ : @ | + -, starting with a letter or digit.",
+)
+
+
+def end_user_lookup(ref: str) -> dict[str, str]:
+    """The filter that finds the end user ``ref`` names: our id (``usr_…``) or the app's external id."""
+    return {"public_id": ref} if ref.startswith(OUR_ID_PREFIX) else {"external_id": ref}
 
 
 class Platform(models.Model):
@@ -60,6 +79,13 @@ class Project(models.Model):
     # Where Stripe Checkout sends end users back when the API call names no URL.
     checkout_success_url = models.URLField(blank=True)
     checkout_cancel_url = models.URLField(blank=True)
+    # POST /api/data with the secret key and an unknown external id in X-User-Id creates that end
+    # user on the default tier (as the original service did). New projects: on. Projects created
+    # before the setting existed keep answering 404 until their developer turns it on.
+    auto_create_end_users = models.BooleanField(
+        default=True, help_text="Create an end user the first time the secret key tracks usage for an unknown "
+                                "external id."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -114,7 +140,10 @@ class EndUser(models.Model):
     public_id = models.CharField(max_length=40, unique=True, default=_end_user_id, editable=False)
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="end_users")
     mode = models.CharField(max_length=4, choices=Mode.choices)
-    email = models.EmailField(max_length=254)
+    # Blank only for end users created from an external id by POST /api/data.
+    email = models.EmailField(max_length=254, blank=True)
+    external_id = models.CharField(max_length=EXTERNAL_ID_MAX_LENGTH, null=True, blank=True,
+                                   validators=[external_id_validator])
     password = models.CharField(max_length=128, blank=True)
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
@@ -132,8 +161,15 @@ class EndUser(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                "project", "mode", Lower("email"), name="end_user_email_unique_per_project_mode"
-            )
+                "project", "mode", Lower("email"), condition=~Q(email=""),
+                name="end_user_email_unique_per_project_mode",
+            ),
+            # Also the conflict target of the conditional insert that creates an end user from
+            # an external id (tenants.services.end_user_ensure_external).
+            models.UniqueConstraint(
+                fields=["project", "mode", "external_id"], condition=Q(external_id__isnull=False),
+                name="end_user_external_id_unique_per_project_mode",
+            ),
         ]
         indexes = [models.Index(fields=["project", "mode", "created_at"])]
 

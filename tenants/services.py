@@ -14,7 +14,7 @@ from dreamapi.errors import ApiError
 
 from . import keycache
 from .ids import key_digest, random_token
-from .models import ApiKey, EndUser, Mode, Platform, Project
+from .models import EXTERNAL_ID_MAX_LENGTH, OUR_ID_PREFIX, ApiKey, EndUser, Mode, Platform, Project, external_id_validator
 
 SECRET_KEY_LENGTH = 40
 PUBLISHABLE_KEY_LENGTH = 32
@@ -199,6 +199,23 @@ def _tier_for(*, project_id: int, mode: str, plan: str | None):
     return tier
 
 
+def _check_external_id(external_id: str) -> None:
+    from django.core.exceptions import ValidationError
+
+    problem = None
+    if not isinstance(external_id, str) or len(external_id) > EXTERNAL_ID_MAX_LENGTH:
+        problem = f"An external id has at most {EXTERNAL_ID_MAX_LENGTH} characters."
+    elif external_id.startswith(OUR_ID_PREFIX):
+        problem = f"An external id may not start with '{OUR_ID_PREFIX}': ids with that prefix are dream-api's own."
+    else:
+        try:
+            external_id_validator(external_id)
+        except ValidationError as exc:
+            problem = " ".join(exc.messages)
+    if problem:
+        raise ApiError(problem, code="invalid_external_id", extra={"fields": {"externalId": [problem]}})
+
+
 def end_user_create(
     *,
     project_id: int,
@@ -210,6 +227,7 @@ def end_user_create(
     plan: str | None = None,
     metadata: dict | None = None,
     email_verified: bool = False,
+    external_id: str | None = None,
 ) -> EndUser:
     from django.contrib.auth.hashers import make_password
     from django.db import IntegrityError
@@ -217,10 +235,13 @@ def end_user_create(
     from dreamapi.errors import Conflict
 
     email = email.strip()
+    if external_id is not None:
+        _check_external_id(external_id)
     end_user = EndUser(
         project_id=project_id,
         mode=mode,
         email=email,
+        external_id=external_id,
         first_name=first_name,
         last_name=last_name,
         metadata=metadata or {},
@@ -230,14 +251,36 @@ def end_user_create(
     if password:
         _validate_end_user_password(password, end_user)
     end_user.password = make_password(password) if password else ""
+    same_external_id = Conflict(f"An end user with external id {external_id} already exists.",
+                                code="external_id_exists")
     if EndUser.objects.filter(project_id=project_id, mode=mode, email__iexact=email).exists():
         raise Conflict(f"An end user with e-mail {email} already exists.", code="customer_exists")
+    if external_id is not None and EndUser.objects.filter(project_id=project_id, mode=mode,
+                                                          external_id=external_id).exists():
+        raise same_external_id
     try:
         with transaction.atomic():
             end_user.save()
-    except IntegrityError as exc:  # lost a race with a concurrent create of the same e-mail
+    except IntegrityError as exc:  # lost a race with a concurrent create of the same e-mail or external id
+        if "external_id" in str(exc):
+            raise same_external_id from exc
         raise Conflict(f"An end user with e-mail {email} already exists.", code="customer_exists") from exc
     return end_user
+
+
+def end_user_ensure_external(*, project_id: int, mode: str, external_id: str) -> None:
+    """Make sure an end user with this external id exists, creating it on the default tier.
+
+    One conditional insert (``INSERT … ON CONFLICT DO NOTHING``): the unique constraint on
+    (project, mode, external id) decides between concurrent callers, so one id never gets two
+    end users and nobody reads before writing. The end user has no e-mail or password yet.
+    """
+    _check_external_id(external_id)
+    tier = _tier_for(project_id=project_id, mode=mode, plan=None)
+    EndUser.objects.bulk_create(
+        [EndUser(project_id=project_id, mode=mode, external_id=external_id, email="", tier=tier)],
+        ignore_conflicts=True,
+    )
 
 
 def end_user_update(

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from tenants import keycache
+from tenants.authentication import failed_keys_forget
 from tenants.models import Platform, Project
 from tenants.services import developer_create, end_user_create, project_create
 from dreamapi import ratelimit
@@ -53,10 +54,12 @@ def make_tenant(email: str, project_name: str = "App") -> Tenant:
 def _fresh_process_state():
     """Caches live across tests in one process; each test starts from nothing."""
     keycache.clear()
+    failed_keys_forget()
     ratelimit.reset_client()
     cache.clear()
     yield
     keycache.clear()
+    failed_keys_forget()
     ratelimit.reset_client()
 
 

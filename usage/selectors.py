@@ -18,18 +18,17 @@ def usage_for_end_user(*, end_user: EndUser, now: datetime | None = None) -> Usa
         UsageCounter.objects.filter(end_user=end_user, period_start=start).values_list("count", flat=True).first()
         or 0
     )
-    return Usage(count=count, limit=end_user.tier.monthly_limit, period_start=start, period_end=end,
-                 plan=end_user.tier.slug)
+    return Usage(user_id=end_user.public_id, plan=end_user.tier.slug, count=count, limit=end_user.tier.monthly_limit,
+                 period_start=start, period_end=end)
 
 
-def usage_get(*, project_id: int, mode: str, user_public_id: str, now: datetime | None = None) -> Usage:
-    end_user = (
-        EndUser.objects.filter(project_id=project_id, mode=mode, public_id=user_public_id)
-        .select_related("tier")
-        .first()
-    )
+def usage_get(*, project_id: int, mode: str, user_public_id: str | None = None, external_id: str | None = None,
+              now: datetime | None = None) -> Usage:
+    """The usage of the end user named by our id or the app's external id, or 404."""
+    lookup = {"public_id": user_public_id} if user_public_id is not None else {"external_id": external_id}
+    end_user = EndUser.objects.filter(project_id=project_id, mode=mode, **lookup).select_related("tier").first()
     if end_user is None:
-        raise end_user_not_found(user_public_id)
+        raise end_user_not_found(user_public_id or external_id or "")
     return usage_for_end_user(end_user=end_user, now=now)
 
 

@@ -4,6 +4,13 @@ The whole decision is one SQL statement: it finds the end user's tier limit and 
 period, inserts the period's counter or increments it *only while it is below the limit*,
 and returns the new count. No row back means "refused". There is no read-then-write, so
 any number of concurrent calls can never push a counter past its limit.
+
+The end user is named by our id (``usr_…``) or by the app's own ``externalId``; the statement
+is the same with the other column in its ``WHERE``. For a known end user the call is one
+round trip either way. Only an unknown external id, on a project that creates end users on
+first use, costs more: one conditional ``INSERT … ON CONFLICT DO NOTHING`` (the unique
+constraint on the external id decides who wins, so concurrent first calls create one end
+user) and the upsert again.
 """
 
 from __future__ import annotations
@@ -16,35 +23,33 @@ from django.db import connection
 from django.utils import timezone
 
 from dreamapi.errors import ApiError, NotFound
+from tenants.services import end_user_ensure_external
 
 from .periods import as_aware, month_period
+from .serializers import usage_json
 
 
 @dataclass(frozen=True)
 class Usage:
+    """An end user's count in one period; ``limit`` None means unlimited."""
+
+    user_id: str
+    plan: str
     count: int
     limit: int | None
     period_start: datetime
     period_end: datetime
-    plan: str | None = None
 
     @property
     def remaining(self) -> int | None:
         return None if self.limit is None else max(self.limit - self.count, 0)
 
-    def as_dict(self) -> dict:
-        return {
-            "count": self.count,
-            "limit": self.limit,
-            "remaining": self.remaining,
-            "periodStart": self.period_start.isoformat().replace("+00:00", "Z"),
-            "periodEnd": self.period_end.isoformat().replace("+00:00", "Z"),
-        }
-
 
 _TRACK_SQL = """
 WITH u AS (
     SELECT eu.id AS end_user_id,
+           eu.public_id AS public_id,
+           t.slug AS slug,
            t.monthly_limit AS lim,
            CASE WHEN eu.billing_period_start <= %(now)s AND eu.billing_period_end > %(now)s
                 THEN eu.billing_period_start ELSE %(month_start)s END AS ps,
@@ -59,7 +64,7 @@ SELECT end_user_id, ps, pe, 1, lim FROM u WHERE lim IS NULL OR lim > 0
 ON CONFLICT (end_user_id, period_start) DO UPDATE
     SET count = usage_usagecounter.count + 1, call_limit = excluded.call_limit
     WHERE excluded.call_limit IS NULL OR usage_usagecounter.count < excluded.call_limit
-RETURNING count, call_limit, period_start, period_end
+RETURNING count, call_limit, period_start, period_end, (SELECT public_id FROM u), (SELECT slug FROM u)
 """
 
 
@@ -74,16 +79,23 @@ _TRACK_SQL_ASYNC_COMMIT = _TRACK_SQL.replace(
 ).replace("FROM u WHERE lim IS NULL", "FROM u, durability WHERE lim IS NULL", 1)
 
 
-def _track_sql() -> str:
+# The same statements for an end user named by the app's external id.
+_BY_EXTERNAL_ID = ("WHERE eu.public_id = %(user)s", "WHERE eu.external_id = %(user)s")
+_TRACK_SQL_EXTERNAL = _TRACK_SQL.replace(*_BY_EXTERNAL_ID, 1)
+_TRACK_SQL_EXTERNAL_ASYNC_COMMIT = _TRACK_SQL_ASYNC_COMMIT.replace(*_BY_EXTERNAL_ID, 1)
+
+
+def _track_sql(*, by_external_id: bool = False) -> str:
     # Only when the statement is its own transaction: inside an atomic block the setting would
     # last until that block commits and make the caller's other writes asynchronous too.
     if (connection.vendor == "postgresql" and not settings.USAGE_COUNTER_SYNCHRONOUS_COMMIT
             and not connection.in_atomic_block):
-        return _TRACK_SQL_ASYNC_COMMIT
-    return _TRACK_SQL
+        return _TRACK_SQL_EXTERNAL_ASYNC_COMMIT if by_external_id else _TRACK_SQL_ASYNC_COMMIT
+    return _TRACK_SQL_EXTERNAL if by_external_id else _TRACK_SQL
 
 
 def _sql_params(*, project_id: int, mode: str, user_public_id: str, now: datetime) -> dict:
+    """``user_public_id`` is the end user's ``usr_…`` id, or the external id for ``_TRACK_SQL_EXTERNAL``."""
     month_start, month_end = month_period(now)
     adapt = connection.ops.adapt_datetimefield_value
     return {
@@ -96,31 +108,75 @@ def _sql_params(*, project_id: int, mode: str, user_public_id: str, now: datetim
     }
 
 
-def usage_track(*, project_id: int, mode: str, user_public_id: str, now: datetime | None = None) -> Usage:
-    """Count one call for the end user, or raise 403 ``tier_limit_reached`` / 404 for an unknown user."""
-    now = now or timezone.now()
+def _count(*, project_id: int, mode: str, user_public_id: str | None, external_id: str | None,
+           now: datetime) -> Usage | None:
+    """The upsert: the new usage, or None when refused (limit reached, or no such end user)."""
+    by_external_id = user_public_id is None
+    params = _sql_params(project_id=project_id, mode=mode, user_public_id=external_id if by_external_id
+                         else user_public_id, now=now)
     with connection.cursor() as cursor:
-        cursor.execute(_track_sql(), _sql_params(project_id=project_id, mode=mode, user_public_id=user_public_id, now=now))
+        cursor.execute(_track_sql(by_external_id=by_external_id), params)
         row = cursor.fetchone()
-    if row is not None:
-        count, limit, start, end = row
-        return Usage(count=count, limit=limit, period_start=as_aware(start), period_end=as_aware(end))
+    if row is None:
+        return None
+    count, limit, start, end, public_id, plan = row
+    return Usage(user_id=public_id, plan=plan, count=count, limit=limit, period_start=as_aware(start),
+                 period_end=as_aware(end))
+
+
+def usage_track(*, project_id: int, mode: str, user_public_id: str | None = None, external_id: str | None = None,
+                create_unknown: bool = False, now: datetime | None = None) -> Usage:
+    """Count one call for the end user named by ``user_public_id`` or ``external_id``.
+
+    Raises 403 ``tier_limit_reached`` at the limit, 404 for an unknown end user. With
+    ``create_unknown`` an unknown external id becomes an end user on the default tier first.
+    """
+    if (user_public_id is None) == (external_id is None):
+        raise ValueError("name the end user by exactly one of user_public_id, external_id")
+    now = now or timezone.now()
+    usage = _count(project_id=project_id, mode=mode, user_public_id=user_public_id, external_id=external_id, now=now)
+    if usage is not None:
+        return usage
 
     # Refused: find out why (this costs a query, but only on the refusal path).
     from .selectors import usage_get
 
-    usage = usage_get(project_id=project_id, mode=mode, user_public_id=user_public_id, now=now)
-    raise ApiError(
+    try:
+        current = usage_get(project_id=project_id, mode=mode, user_public_id=user_public_id,
+                            external_id=external_id, now=now)
+    except NotFound:
+        if not (create_unknown and external_id is not None):
+            raise
+        # First call for this external id: create it. One conditional insert: whoever wins,
+        # there is one end user afterwards.
+        end_user_ensure_external(project_id=project_id, mode=mode, external_id=external_id)
+        current = None
+    if current is None or current.limit is None or current.count < current.limit:
+        # The end user did not exist yet when the upsert ran (created just now, here or by a
+        # concurrent first call): count again, once.
+        usage = _count(project_id=project_id, mode=mode, user_public_id=user_public_id, external_id=external_id,
+                       now=now)
+        if usage is not None:
+            return usage
+        current = usage_get(project_id=project_id, mode=mode, user_public_id=user_public_id,
+                            external_id=external_id, now=now)
+    raise tier_limit_reached(current)
+
+
+def tier_limit_reached(usage: Usage) -> ApiError:
+    """403 ``tier_limit_reached``; ``usageCount`` and ``limit`` at the top, as the original sent them."""
+    body = usage_json(usage)
+    return ApiError(
         "Please upgrade",
         code="tier_limit_reached",
         title="Tier limit reached",
         status_code=403,
-        extra={"usage": usage.as_dict(), "plan": usage.plan},
+        extra={"usage": body, "plan": usage.plan, "usageCount": usage.count, "limit": body["limit"]},
     )
 
 
-def end_user_not_found(user_public_id: str) -> NotFound:
-    return NotFound(f"No end user '{user_public_id}' in this project and mode.", code="end_user_not_found")
+def end_user_not_found(ref: str) -> NotFound:
+    return NotFound(f"No end user '{ref}' in this project and mode.", code="end_user_not_found")
 
 
 def usage_carry_over(*, end_user_id: int, count_from: datetime, to_start: datetime, to_end: datetime) -> None:

@@ -2,14 +2,16 @@ import pytest
 
 pytestmark = pytest.mark.django_db
 
-TIER_KEYS = {"id", "name", "price", "currency", "interval", "limit", "features", "popular", "priceId"}
+TIER_KEYS = {"id", "name", "displayName", "price", "currency", "interval", "limit", "features", "popular",
+             "billingMode", "priceId", "productId"}
 
 
 def test_tiers_have_the_original_keys_and_start_with_free(alice):
     tiers = alice.api(alice.pk).get("/api/tiers").json()["tiers"]
     assert [set(t) for t in tiers] == [TIER_KEYS]
-    assert tiers[0] == {"id": "free", "name": "Free", "price": 0, "currency": "usd", "interval": "month",
-                             "limit": 100, "features": ["Basic access"], "popular": False, "priceId": None}
+    assert tiers[0] == {"id": "free", "name": "free", "displayName": "Free", "price": 0, "currency": "usd",
+                        "interval": "month", "limit": 100, "features": ["Basic access"], "popular": False,
+                        "billingMode": "subscription", "priceId": "", "productId": ""}
 
 
 def test_an_outsider_sees_only_their_own_tiers(alice, bob):
@@ -36,4 +38,4 @@ def test_tiers_are_listed_in_order_with_one_query_when_warm(alice, django_assert
     with django_assert_num_queries(1):
         tiers = client.get("/api/tiers").json()["tiers"]
     assert [t["id"] for t in tiers] == ["free", "pro", "max"]
-    assert tiers[2]["limit"] is None
+    assert tiers[2]["limit"] == "unlimited"

@@ -127,8 +127,9 @@ def test_tiers_are_managed_from_the_dashboard(alice_browser, alice):
     assert response.status_code == 302
     tiers = alice.api().get("/api/tiers").json()["tiers"]
     pro = next(t for t in tiers if t["id"] == "pro")
-    assert pro == {"id": "pro", "name": "Pro", "price": 1900, "currency": "usd", "interval": "month",
-                   "limit": 10000, "features": ["Priority support", "More calls"], "popular": False, "priceId": None}
+    assert pro == {"id": "pro", "name": "pro", "displayName": "Pro", "price": 1900, "currency": "usd",
+                   "interval": "month", "limit": 10000, "features": ["Priority support", "More calls"],
+                   "popular": False, "billingMode": "subscription", "priceId": "", "productId": ""}
     # A tier in use cannot be deleted without moving its users.
     user = alice.end_user("on-pro@example.com", plan="pro")
     response = alice_browser.post(f"{base}/pro/delete/", {"mode": "test"})

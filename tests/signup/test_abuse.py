@@ -8,7 +8,7 @@ import time_machine
 from django.core import mail
 from django.test import Client
 
-from .conftest import PASSWORD, REDIRECT, hosted_url, verified_user
+from .conftest import PASSWORD, hosted_url, verified_user
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,8 @@ from tenants.models import EndUser
 
 pytestmark = pytest.mark.django_db
 
-CUSTOMER_KEYS = {"id", "email", "firstName", "lastName", "plan", "metadata", "emailVerified", "createdAt", "updatedAt"}
+CUSTOMER_KEYS = {"id", "externalId", "email", "firstName", "lastName", "plan", "publishableKey", "metadata",
+                 "emailVerified", "createdAt", "updatedAt", "created", "updated"}
 
 
 def create(tenant, **body):
@@ -110,7 +111,9 @@ def test_get_patch_delete(alice):
     assert alice.api().patch(url, {"email": "new@example.com"}, format="json").status_code == 400
     assert alice.api().patch(url, {}, format="json").status_code == 400
     response = alice.api().delete(url)
-    assert response.status_code == 200 and response.json() == {"success": True, "deleted": True, "id": customer["id"]}
+    assert response.status_code == 200
+    assert response.json() == {"success": True, "message": "Customer deleted.",
+                               "deleted": {"id": customer["id"], "email": "c@example.com", "externalId": None}}
     assert alice.api().get(url).status_code == 404
 
 

@@ -79,7 +79,8 @@ def test_missing_malformed_and_unknown_keys_get_the_same_401(db, api_client, hea
     assert response.status_code == 401
     assert response.json() == {
         "error": "Unauthorized",
-        "message": "A valid API key is required: send 'Authorization: Bearer sk_…'.",
+        "message": "A valid API key is required: send 'Authorization: Bearer sk_…' (or X-Publishable-Key: pk_… "
+                   "where a publishable key is enough).",
         "code": "invalid_api_key",
     }
     assert response["WWW-Authenticate"].startswith("Bearer")
