@@ -9,6 +9,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from .jsonparse import JsonRefused, check_value
+
 
 class StrictCharField(serializers.CharField):
     default_error_messages = {"invalid": "Must be a string."}
@@ -54,6 +56,7 @@ class MetadataField(serializers.Field):
         "not_object": "Must be a JSON object.",
         "too_many_keys": "At most {max_keys} keys.",
         "too_large": "At most {max_bytes} bytes once serialized.",
+        "unstorable": "{reason}",
     }
 
     def __init__(self, *, max_keys: int = 50, max_bytes: int = 8192, **kwargs: Any) -> None:
@@ -66,6 +69,12 @@ class MetadataField(serializers.Field):
             self.fail("not_object")
         if len(data) > self.max_keys:
             self.fail("too_many_keys", max_keys=self.max_keys)
+        # The strict JSON parser refuses these in request bodies; metadata can arrive by other
+        # routes too (a form, a service call from the dashboard), and PostgreSQL's jsonb can't hold them.
+        try:
+            check_value(data)
+        except JsonRefused as exc:
+            self.fail("unstorable", reason=str(exc))
         if len(json.dumps(data, separators=(",", ":")).encode()) > self.max_bytes:
             self.fail("too_large", max_bytes=self.max_bytes)
         return data

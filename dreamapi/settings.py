@@ -65,8 +65,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "dreamapi.middleware.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "dreamapi.middleware.ApiJsonErrorsMiddleware",
+    "dreamapi.middleware.AdminLoginThrottleMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -109,6 +111,8 @@ if env.str("DATABASE_URL", default=""):
         options["server_side_binding"] = env.bool("DB_SERVER_SIDE_BINDING", default=True)
         if options["server_side_binding"]:
             options.setdefault("prepare_threshold", 5)  # Django's default (None) never prepares
+        # A server that does not answer fails the request (503) after this long, not the OS's minutes.
+        options.setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5))
     # Off by default: a health check costs an extra round trip on the first query of every request.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=False)
 else:
@@ -225,6 +229,13 @@ BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
 API_KEY_CACHE_SECONDS = env.float("API_KEY_CACHE_SECONDS", default=5.0)
 # Largest JSON body the API accepts (bytes); Django refuses larger ones before parsing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+# Longest path + query string (414) and header line (431) the app answers; the WSGI server's
+# own limits (dreamapi/gunicorn_conf.py) are higher, so these get our JSON error under /api/.
+MAX_REQUEST_TARGET_BYTES = 4096
+MAX_REQUEST_HEADER_BYTES = 8190
+# Failed /admin/login/ attempts allowed per client address and window; then 429 until it ends.
+ADMIN_LOGIN_MAX_FAILURES = env.int("ADMIN_LOGIN_MAX_FAILURES", default=10)
+ADMIN_LOGIN_WINDOW_SECONDS = env.int("ADMIN_LOGIN_WINDOW_SECONDS", default=300)
 
 # --- Stripe ---------------------------------------------------------------------------
 
