@@ -31,7 +31,23 @@ def _required(name: str, local_default: str) -> str:
 
 # --- core -------------------------------------------------------------------
 
-SECRET_KEY = _required("SECRET_KEY", "local-insecure-key-do-not-use-in-production-0123456789")
+_LOCAL_SECRET_KEY = "local-insecure-key-do-not-use-in-production-0123456789"
+SECRET_KEY = _required("SECRET_KEY", _LOCAL_SECRET_KEY)
+# Django's own check (security.W009) only warns; production refuses to start instead.
+if PRODUCTION and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY == _LOCAL_SECRET_KEY
+                   or SECRET_KEY.startswith("django-insecure-")):
+    raise ImproperlyConfigured("SECRET_KEY must be 50+ random characters (not a default) when DREAMAPI_ENV=production")
+# Keys for the secrets stored encrypted (signing keys, OIDC client secrets; see signup/crypto.py):
+# the first encrypts, all decrypt, so a key is rotated by putting a new one first and running
+# `manage.py reencrypt_secrets`. Outside production the default is a key derived from SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+if PRODUCTION and not FIELD_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set when DREAMAPI_ENV=production")
+if PRODUCTION and any(len(key) < 32 or len(set(key)) < 5 or key == SECRET_KEY for key in FIELD_ENCRYPTION_KEYS):
+    raise ImproperlyConfigured("each of FIELD_ENCRYPTION_KEYS must be 32+ random characters, other than SECRET_KEY")
+# Values encrypted before FIELD_ENCRYPTION_KEYS (under the SECRET_KEY-derived key) still decrypt
+# while this is on; turn it off once `reencrypt_secrets` has moved them.
+FIELD_ENCRYPTION_SECRET_KEY_FALLBACK = env.bool("FIELD_ENCRYPTION_SECRET_KEY_FALLBACK", default=True)
 DEBUG = env.bool("DEBUG", default=not PRODUCTION and not TESTING)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["*"])
 if PRODUCTION and not ALLOWED_HOSTS:
