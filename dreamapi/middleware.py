@@ -24,6 +24,9 @@ def _unstorable(text: str) -> bool:
     return "\x00" in text or (not text.isascii() and text_problem(text) is not None)
 
 
+_BARE_HEADERS = ("CONTENT_TYPE", "CONTENT_LENGTH")  # the headers WSGI names without "HTTP_"
+
+
 def _header_name(meta_key: str) -> str:
     return meta_key.removeprefix("HTTP_").replace("_", "-").title()
 
@@ -66,16 +69,18 @@ class RequestGuardMiddleware:
                 request, 414, "URI too long",
                 f"The path and query string may be at most {self.max_target} bytes long.", "uri_too_long")
 
-        for key, value in meta.items():
-            if not (key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH")) or not isinstance(value, str):
-                continue
-            if len(key) - 3 + len(value) > self.max_header:  # "Name: value"; META adds "HTTP_" to the name
-                return pages.error_response(
-                    request, 431, "Request header fields too large",
-                    f"The {_header_name(key)} header may be at most {self.max_header} bytes long.", "header_too_large")
-            if "\x00" in value:
-                return self._bad_request(request, f"The {_header_name(key)} header may not contain the NUL character.",
-                                         "invalid_header")
+        # Every request pays for this: one pass over the headers; a name is looked up only to refuse.
+        headers = [(k, v) for k, v in meta.items() if (k[:5] == "HTTP_" or k in _BARE_HEADERS) and type(v) is str]
+        longest = max((len(k) - 3 + len(v) for k, v in headers), default=0)  # "Name: value"; META adds "HTTP_"
+        if longest > self.max_header:
+            key = next(k for k, v in headers if len(k) - 3 + len(v) == longest)
+            return pages.error_response(
+                request, 431, "Request header fields too large",
+                f"The {_header_name(key)} header may be at most {self.max_header} bytes long.", "header_too_large")
+        if "\x00" in "".join(v for _, v in headers):
+            key = next(k for k, v in headers if "\x00" in v)
+            return self._bad_request(request, f"The {_header_name(key)} header may not contain the NUL character.",
+                                     "invalid_header")
 
         if _unstorable(path):
             return self._bad_request(

@@ -279,3 +279,15 @@ def test_a_nul_in_a_page_url_is_a_plain_400_page(alice, url):
     assert response.status_code == 400
     assert response["Content-Type"].startswith("text/html")
     assert b"NUL" in response.content
+
+
+def test_a_request_with_no_headers_at_all_passes_the_guard():
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from dreamapi.middleware import RequestGuardMiddleware
+
+    request = RequestFactory().get("/api/tiers")
+    for key in [k for k in request.META if k.startswith("HTTP_") or k in ("CONTENT_TYPE", "CONTENT_LENGTH")]:
+        del request.META[key]
+    assert RequestGuardMiddleware(lambda r: HttpResponse("passed"))(request).content == b"passed"
