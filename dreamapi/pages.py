@@ -14,8 +14,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.html import escape
 from django.views import defaults
 
-from .errors import is_api_path, json_error_response
 from . import outages
+from .errors import is_api_path, json_error_response
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -34,7 +34,7 @@ def plain_page(status: int, title: str, message: str) -> HttpResponse:
 def error_response(request: HttpRequest, status: int, title: str, message: str, code: str, *,
                    headers: dict[str, str] | None = None) -> HttpResponse:
     """Our JSON error shape under /api/, a plain page elsewhere."""
-    if is_api_path(request.path_info):
+    if is_api_path(request.path):
         response: HttpResponse = json_error_response(status, title, message, code)
     else:
         response = plain_page(status, title, message)

@@ -54,9 +54,9 @@ def gunicorn():
         deadline = time.monotonic() + 60
         while True:
             try:
-                requests.get(f"{base}/api/customers", timeout=2)
+                requests.get(f"{base}/api/customers", timeout=10)  # the worker imports the app on its first request
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
