@@ -278,7 +278,7 @@ class Server:
         self.base = f"http://127.0.0.1:{port}"
         help_text = subprocess.run([sys.executable, "-m", "gunicorn", "--help"], capture_output=True,
                                    text=True, env=app_env).stdout
-        cmd = [sys.executable, "-m", "gunicorn", "dreamapi.wsgi",
+        cmd = [sys.executable, "-m", "gunicorn", "dreamapi.wsgi", "-c", "python:dreamapi.gunicorn_conf",
                "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
                "--worker-class", worker_class, "--log-level", "warning",
                "--timeout", "60", "--backlog", "2048"]

@@ -17,8 +17,11 @@ urlpatterns = [
     path("create-checkout", CheckoutApi.as_view(), name="api-create-checkout"),
     path("customer-portal", PortalApi.as_view(), name="api-customer-portal"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # GET only: drf-spectacular's OPTIONS on these HTML views fails (no template) with a 500.
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema", http_method_names=["get", "head"]),
+         name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema", http_method_names=["get", "head"]),
+         name="api-redoc"),
 ]
 
 if settings.BENCH_ENDPOINTS:

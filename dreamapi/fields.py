@@ -9,6 +9,8 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from .jsonparse import JsonRefused, check_value
+
 
 class StrictCharField(serializers.CharField):
     default_error_messages = {"invalid": "Must be a string."}
@@ -69,6 +71,7 @@ class MetadataField(serializers.Field):
         "key_too_long": "Keys have at most {max_length} characters.",
         "too_deep": "At most {max_depth} levels of nesting.",
         "too_large": "At most {max_bytes} bytes once serialized.",
+        "unstorable": "{reason}",
     }
 
     def __init__(self, *, max_keys: int = METADATA_MAX_KEYS, max_bytes: int = METADATA_MAX_BYTES,
@@ -95,6 +98,12 @@ class MetadataField(serializers.Field):
         if len(data) > self.max_keys:
             self.fail("too_many_keys", max_keys=self.max_keys)
         self._check_nesting(data, 1)
+        # The strict JSON parser refuses these in request bodies; metadata can arrive by other
+        # routes too (a form, a service call from the dashboard), and PostgreSQL's jsonb can't hold them.
+        try:
+            check_value(data)
+        except JsonRefused as exc:
+            self.fail("unstorable", reason=str(exc))
         if len(json.dumps(data, separators=(",", ":")).encode()) > self.max_bytes:
             self.fail("too_large", max_bytes=self.max_bytes)
         return data

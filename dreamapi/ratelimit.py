@@ -112,11 +112,43 @@ def _count(key: str, window: int) -> int | None:
         return None
 
 
-def rate_limit_hit(*, scope: str, limit: int, window: int = 60) -> RateLimitResult:
-    now = int(time.time())
-    bucket = now // window
-    reset_at = (bucket + 1) * window
-    count = _count(f"rl:{scope}:{bucket}", window)
+def _peek(key: str) -> int | None:
+    """The window's counter without changing it; None when the store is unreachable."""
+    global _down_until
+    if not settings.REDIS_URL:
+        return int(cache.get(key) or 0)
+    if time.monotonic() < _down_until:
+        return None
+    try:
+        _hit_script()
+        return int(_client.get(key) or 0)
+    except Exception as exc:  # any Redis failure: fail open, see module docstring
+        _down_until = time.monotonic() + _BACKOFF_SECONDS
+        logger.warning("rate limiting disabled for %.0fs: Redis unavailable (%s)", _BACKOFF_SECONDS, exc)
+        return None
+
+
+def _result(count: int | None, *, limit: int, reset_at: int, allowed: bool) -> RateLimitResult:
     if count is None:
         return RateLimitResult(allowed=True, limit=limit, remaining=limit, reset_at=reset_at, enforced=False)
-    return RateLimitResult(allowed=count <= limit, limit=limit, remaining=max(limit - count, 0), reset_at=reset_at)
+    return RateLimitResult(allowed=allowed, limit=limit, remaining=max(limit - count, 0), reset_at=reset_at)
+
+
+def rate_limit_hit(*, scope: str, limit: int, window: int = 60) -> RateLimitResult:
+    """Count one hit in the current window; allowed while the count stays within ``limit``."""
+    now = int(time.time())
+    bucket = now // window
+    count = _count(f"rl:{scope}:{bucket}", window)
+    return _result(count, limit=limit, reset_at=(bucket + 1) * window, allowed=count is None or count <= limit)
+
+
+def rate_limit_peek(*, scope: str, limit: int, window: int = 60) -> RateLimitResult:
+    """The current window's state without counting a hit: for limits on failures only.
+
+    The caller peeks before doing the work and counts (``rate_limit_hit``) only when it
+    failed; ``allowed`` is false once ``limit`` failures are counted in the window.
+    """
+    now = int(time.time())
+    bucket = now // window
+    count = _peek(f"rl:{scope}:{bucket}")
+    return _result(count, limit=limit, reset_at=(bucket + 1) * window, allowed=count is None or count < limit)

@@ -31,7 +31,23 @@ def _required(name: str, local_default: str) -> str:
 
 # --- core -------------------------------------------------------------------
 
-SECRET_KEY = _required("SECRET_KEY", "local-insecure-key-do-not-use-in-production-0123456789")
+_LOCAL_SECRET_KEY = "local-insecure-key-do-not-use-in-production-0123456789"
+SECRET_KEY = _required("SECRET_KEY", _LOCAL_SECRET_KEY)
+# Django's own check (security.W009) only warns; production refuses to start instead.
+if PRODUCTION and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY == _LOCAL_SECRET_KEY
+                   or SECRET_KEY.startswith("django-insecure-")):
+    raise ImproperlyConfigured("SECRET_KEY must be 50+ random characters (not a default) when DREAMAPI_ENV=production")
+# Keys for the secrets stored encrypted (signing keys, OIDC client secrets; see signup/crypto.py):
+# the first encrypts, all decrypt, so a key is rotated by putting a new one first and running
+# `manage.py reencrypt_secrets`. Outside production the default is a key derived from SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+if PRODUCTION and not FIELD_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set when DREAMAPI_ENV=production")
+if PRODUCTION and any(len(key) < 32 or len(set(key)) < 5 or key == SECRET_KEY for key in FIELD_ENCRYPTION_KEYS):
+    raise ImproperlyConfigured("each of FIELD_ENCRYPTION_KEYS must be 32+ random characters, other than SECRET_KEY")
+# Values encrypted before FIELD_ENCRYPTION_KEYS (under the SECRET_KEY-derived key) still decrypt
+# while this is on; turn it off once `reencrypt_secrets` has moved them.
+FIELD_ENCRYPTION_SECRET_KEY_FALLBACK = env.bool("FIELD_ENCRYPTION_SECRET_KEY_FALLBACK", default=True)
 DEBUG = env.bool("DEBUG", default=not PRODUCTION and not TESTING)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["*"])
 if PRODUCTION and not ALLOWED_HOSTS:
@@ -66,8 +82,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "dreamapi.middleware.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "dreamapi.middleware.ApiJsonErrorsMiddleware",
+    "dreamapi.middleware.AdminLoginThrottleMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -110,6 +128,8 @@ if env.str("DATABASE_URL", default=""):
         options["server_side_binding"] = env.bool("DB_SERVER_SIDE_BINDING", default=True)
         if options["server_side_binding"]:
             options.setdefault("prepare_threshold", 5)  # Django's default (None) never prepares
+        # A server that does not answer fails the request (503) after this long, not the OS's minutes.
+        options.setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5))
     # Off by default: a health check costs an extra round trip on the first query of every request.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=False)
 else:
@@ -235,6 +255,13 @@ BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
 API_KEY_CACHE_SECONDS = env.float("API_KEY_CACHE_SECONDS", default=5.0)
 # Largest JSON body the API accepts (bytes); Django refuses larger ones before parsing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+# Longest path + query string (414) and header line (431) the app answers; the WSGI server's
+# own limits (dreamapi/gunicorn_conf.py) are higher, so these get our JSON error under /api/.
+MAX_REQUEST_TARGET_BYTES = 4096
+MAX_REQUEST_HEADER_BYTES = 8190
+# Failed /admin/login/ attempts allowed per client address and window; then 429 until it ends.
+ADMIN_LOGIN_MAX_FAILURES = env.int("ADMIN_LOGIN_MAX_FAILURES", default=10)
+ADMIN_LOGIN_WINDOW_SECONDS = env.int("ADMIN_LOGIN_WINDOW_SECONDS", default=300)
 
 # --- Stripe ---------------------------------------------------------------------------
 
@@ -319,13 +346,28 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# Every handler escapes control characters in messages (dreamapi/logfilters.py): a "%0a" in a
+# path cannot forge a log line. Django's own handlers are replaced so that holds for them too.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"escape_controls": {"()": "dreamapi.logfilters.EscapeControlCharacters"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {"()": "django.utils.log.ServerFormatter",
+                          "format": "[{server_time}] {message}", "style": "{"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["escape_controls"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server",
+                          "filters": ["escape_controls"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Instead of Django's defaults (a DEBUG-only console handler without the filter, and
+        # mail_admins, unused): django.* goes to the root handler.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         # stripe-python logs every request at INFO; our own code logs what matters.
         "stripe": {"level": "WARNING"},

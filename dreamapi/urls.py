@@ -24,3 +24,6 @@ urlpatterns = [
     path("", include("signup.urls")),
     path("", RedirectView.as_view(pattern_name="dashboard:home", permanent=False)),
 ]
+
+# An exception no view handled (e.g. raised inside a middleware): a dependency outage is a 503.
+handler500 = "dreamapi.pages.server_error"

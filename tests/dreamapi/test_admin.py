@@ -2,6 +2,7 @@ import hashlib
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client, override_settings
 
 from billing.models import StripeEvent
 from tenants.models import ApiKey
@@ -53,3 +54,42 @@ def test_a_failed_event_can_be_replayed_from_the_admin(operator, django_capture_
     event.refresh_from_db()
     # Replayed (eagerly, in tests): nobody has this account connected, so it ends ignored.
     assert event.status == "ignored"
+
+
+@pytest.fixture
+def staff(db):
+    return get_user_model().objects.create_superuser("root", "root@dream-api.local", "root-password-123")
+
+
+def admin_login(client, password: str, address: str = "203.0.113.5"):
+    return client.post("/admin/login/", {"username": "root", "password": password}, REMOTE_ADDR=address)
+
+
+@override_settings(ADMIN_LOGIN_MAX_FAILURES=3)
+def test_admin_login_failures_are_throttled_per_address(client, staff):
+    for _ in range(3):
+        assert admin_login(client, "wrong").status_code == 200
+    # Throttled: even the right password is not checked, so a guess can't be confirmed.
+    response = admin_login(client, "root-password-123")
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 300
+    assert response["Content-Type"].startswith("text/html")
+    assert "_auth_user_id" not in client.session
+    # Another address is not affected.
+    assert admin_login(Client(), "root-password-123", address="203.0.113.9").status_code == 302
+
+
+@override_settings(ADMIN_LOGIN_MAX_FAILURES=3)
+def test_successful_admin_logins_do_not_count(staff):
+    for _ in range(5):
+        assert admin_login(Client(), "root-password-123").status_code == 302
+    assert admin_login(Client(), "wrong").status_code == 200
+
+
+@override_settings(ADMIN_LOGIN_MAX_FAILURES=2, TRUSTED_PROXY_COUNT=1)
+def test_the_admin_throttle_reads_the_client_behind_the_proxy(client, staff):
+    for _ in range(2):
+        client.post("/admin/login/", {"username": "root", "password": "wrong"}, HTTP_X_FORWARDED_FOR="198.51.100.7")
+    blocked = client.post("/admin/login/", {"username": "root", "password": "wrong"}, HTTP_X_FORWARDED_FOR="198.51.100.7")
+    other = client.post("/admin/login/", {"username": "root", "password": "wrong"}, HTTP_X_FORWARDED_FOR="198.51.100.8")
+    assert (blocked.status_code, other.status_code) == (429, 200)
