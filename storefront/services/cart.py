@@ -47,20 +47,22 @@ def _merged(items: list[CartItem]) -> list[CartItem]:
     return [CartItem(price_id=p, quantity=q) for p, q in totals.items()]
 
 
-def _products_for(*, project_id: int, mode: str, items: list[CartItem]) -> dict[str, Product]:
+def _products_for(*, project_id: int, mode: str, items: list[CartItem], positions: dict[str, int]
+                  ) -> dict[str, Product]:
     products = {p.stripe_price_id: p for p in Product.objects.filter(
         project_id=project_id, mode=mode, stripe_price_id__in=[i.price_id for i in items])}
     currencies = set()
-    for index, item in enumerate(items):
+    for item in items:
+        index = positions[item.price_id]  # where the client put it, for the error's field name
         product = products.get(item.price_id)
         # Another project's price is "unknown" too: the answer never says whether it exists elsewhere.
         if product is None:
-            raise ApiError(f"items[{index}].priceId: no product of this store has the price '{item.price_id}'.",
-                           code="unknown_price", extra={"fields": {f"items[{index}].priceId": ["Unknown price."]}})
+            raise ApiError(f"items.{index}.priceId: no product of this store has the price '{item.price_id}'.",
+                           code="unknown_price", extra={"fields": {f"items.{index}.priceId": ["Unknown price."]}})
         if not product.active:
-            raise ApiError(f"items[{index}].priceId: '{product.display_name}' is no longer for sale.",
+            raise ApiError(f"items.{index}.priceId: '{product.display_name}' is no longer for sale.",
                            code="product_archived",
-                           extra={"fields": {f"items[{index}].priceId": ["This product is archived."]}})
+                           extra={"fields": {f"items.{index}.priceId": ["This product is archived."]}})
         currencies.add(product.currency)
     if len(currencies) > 1:
         raise ApiError("All items of one checkout must be in the same currency.", code="mixed_currencies")
@@ -122,12 +124,15 @@ def cart_checkout_start(
     (``stripe_session_id``, ``checkout_url``, ``expires_at``)."""
     if not items or len(items) > MAX_LINES:
         raise ApiError(f"A cart has 1 to {MAX_LINES} items.", code="invalid_cart")
+    positions: dict[str, int] = {}
+    for index, item in enumerate(items):
+        positions.setdefault(item.price_id, index)
     items = _merged(items)
     if idempotency_key:
         earlier = Reservation.objects.filter(project=project, mode=mode, idempotency_key=idempotency_key).first()
         if earlier is not None:
             return _replay(earlier, items)
-    products = _products_for(project_id=project.id, mode=mode, items=items)
+    products = _products_for(project_id=project.id, mode=mode, items=items, positions=positions)
     connection = require_connection(project_id=project.id, mode=mode)
     for product in products.values():
         if product.stripe_account_id != connection.account_id or not product.stripe_price_id:
