@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime
+from datetime import date, datetime, time, timezone
 from typing import Iterator, Literal
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
@@ -12,7 +12,18 @@ from django.db.models.functions import Coalesce, TruncDay, TruncMonth
 
 from .models import Order, OrderLine, Product
 
-_PAID_STATUSES = (Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED, Order.Status.REFUNDED)
+def _moment(value: datetime | date) -> datetime:
+    """A date means its first instant (UTC)."""
+    return value if isinstance(value, datetime) else datetime.combine(value, time.min, tzinfo=timezone.utc)
+
+
+def _paid_between(orders: QuerySet[Order], since: datetime | date | None, until: datetime | date | None
+                  ) -> QuerySet[Order]:
+    if since is not None:
+        orders = orders.filter(paid_at__gte=_moment(since))
+    if until is not None:
+        orders = orders.filter(paid_at__lt=_moment(until))
+    return orders
 
 
 def products_for_sale(*, project_id: int, mode: str) -> QuerySet[Product]:
@@ -48,10 +59,7 @@ def orders_search(
         )
     if status:
         orders = orders.filter(status=status)
-    if since is not None:
-        orders = orders.filter(paid_at__gte=since)
-    if until is not None:
-        orders = orders.filter(paid_at__lt=until)
+    orders = _paid_between(orders, since, until)
     lines = Prefetch("lines", queryset=OrderLine.objects.select_related("product"))
     return orders.prefetch_related(lines).order_by("-paid_at", "-id")
 
@@ -72,11 +80,7 @@ def revenue_by_period(
     """Revenue per UTC day or month and currency: ``period`` (a date), ``currency``, ``orders``,
     ``gross``, ``refunded``, ``net``, oldest first."""
     trunc = TruncDay if period == "day" else TruncMonth
-    orders = Order.objects.filter(project_id=project_id, mode=mode, status__in=_PAID_STATUSES)
-    if since is not None:
-        orders = orders.filter(paid_at__gte=since)
-    if until is not None:
-        orders = orders.filter(paid_at__lt=until)
+    orders = _paid_between(Order.objects.filter(project_id=project_id, mode=mode), since, until)
     rows = (orders.annotate(period=trunc("paid_at")).values("period", "currency")
             .annotate(count=Count("id"), gross=Sum("amount_total"), refunded=Sum("amount_refunded"),
                       net=Sum(F("amount_total") - F("amount_refunded")))
