@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from billing import stripe_api
@@ -161,8 +162,11 @@ def cart_checkout_start(
     except BaseException:
         reservation_release(reservation_id=reservation.pk, reason="abandoned")
         raise
-    Reservation.objects.filter(pk=reservation.pk, status=Reservation.Status.PENDING).update(
-        status=Reservation.Status.OPEN, stripe_session_id=session_id, checkout_url=url,
+    # Open it, unless an event about the session already moved it on (then keep that state).
+    Reservation.objects.filter(pk=reservation.pk).update(
+        stripe_session_id=session_id, checkout_url=url,
+        status=Case(When(status=Reservation.Status.PENDING, then=Value(Reservation.Status.OPEN)),
+                    default=F("status")),
     )
     reservation.refresh_from_db()
     return reservation

@@ -205,3 +205,22 @@ def test_test_and_live_products_never_mix(shop, quiet_standin):
 def test_unknown_keys_get_401(shop):
     response = shop.api("sk_test_" + "x" * 30).get("/api/products")
     assert response.status_code == 401 and response.json()["code"] == "invalid_api_key"
+
+
+def test_only_a_product_never_in_a_checkout_can_be_deleted_for_good(shop):
+    from dreamapi.errors import Conflict
+    from storefront.models import Reservation, ReservationLine
+    from storefront.services import product_delete
+
+    spare = create_product(shop, name="spare")
+    product_delete(product=Product.objects.get(public_id=spare["id"]))
+    assert not Product.objects.filter(public_id=spare["id"]).exists()
+
+    sold = Product.objects.get(public_id=create_product(shop, name="sold")["id"])
+    reservation = Reservation.objects.create(project=shop.project, mode="test", stripe_account_id=shop.account,
+                                             expires_at=sold.created_at)
+    ReservationLine.objects.create(reservation=reservation, product=sold, quantity=1, unit_amount=1200,
+                                   currency="usd", stripe_price_id=sold.stripe_price_id)
+    with pytest.raises(Conflict) as exc:
+        product_delete(product=sold)
+    assert exc.value.code == "product_in_use" and Product.objects.filter(pk=sold.pk).exists()
