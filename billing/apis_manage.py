@@ -78,24 +78,57 @@ class RejectUnknownFieldsMixin:
         return attrs
 
 
-class ManagedTierSerializer(serializers.Serializer):
-    """A tier as ``GET /api/tiers`` shows it, plus ``order`` and ``default``."""
+class PartialUpdateMixin:
+    """Turns a create serializer into its PATCH body: every field optional, the identifying
+    ``immutable_fields`` refused, and at least one change required."""
 
-    id = serializers.CharField(source="slug")
-    name = serializers.CharField()
-    price = serializers.IntegerField(source="price_cents", help_text="Minor units (cents).")
+    immutable_fields: tuple[str, ...]
+    initial_data: Any
+    fields: Any
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, partial=True, **kwargs)  # type: ignore[call-arg]
+        for name in self.immutable_fields:
+            self.fields.pop(name, None)
+
+    def validate(self, attrs: dict) -> dict:
+        if isinstance(self.initial_data, dict):
+            fixed = [name for name in self.immutable_fields if name in self.initial_data]
+            if fixed:
+                raise serializers.ValidationError({name: ["This cannot be changed."] for name in fixed})
+        attrs = super().validate(attrs)  # type: ignore[misc]
+        if not attrs:
+            raise serializers.ValidationError("Send at least one field to change.")
+        return attrs
+
+
+class ManagedTierSerializer(serializers.Serializer):
+    """A tier with the original service's ``Tier`` keys (``name`` is the tier's id, e.g. 'pro';
+    ``displayName`` what buyers read), plus ``id``, ``currency``, ``interval``, ``order`` and
+    ``default``."""
+
+    id = serializers.CharField(source="slug", help_text="The tier id (slug), e.g. 'pro'.")
+    name = serializers.CharField(source="slug", help_text="The tier id again, as the original's clients read it.")
+    displayName = serializers.CharField(source="name", help_text="The name to show, e.g. 'Pro'.")
+    price = serializers.IntegerField(source="price_cents", help_text="Per interval, in minor units (cents).")
     currency = serializers.CharField()
     interval = serializers.ChoiceField(choices=Tier.Interval.values)
-    limit = serializers.IntegerField(source="monthly_limit", allow_null=True, help_text="Calls per period; null = unlimited.")
+    limit = serializers.IntegerField(source="monthly_limit", allow_null=True,
+                                     help_text="Tracked calls per usage period; null = unlimited.")
     features = serializers.ListField(child=serializers.CharField())
     popular = serializers.BooleanField()
     priceId = serializers.SerializerMethodField()
-    order = serializers.IntegerField()
+    productId = serializers.SerializerMethodField()
+    order = serializers.IntegerField(help_text="Position in the list (ascending).")
     default = serializers.BooleanField(source="is_default", help_text="New end users start on this tier.")
 
-    @extend_schema_field({"type": "string", "nullable": True})
+    @extend_schema_field({"type": "string", "nullable": True, "description": "The Stripe Price; null for none yet."})
     def get_priceId(self, tier: Tier) -> str | None:
         return tier.stripe_price_id or None
+
+    @extend_schema_field({"type": "string", "nullable": True, "description": "The Stripe Product; null for none yet."})
+    def get_productId(self, tier: Tier) -> str | None:
+        return tier.stripe_product_id or None
 
 
 class TierEnvelopeSerializer(serializers.Serializer):
@@ -109,40 +142,49 @@ class TierDeletedSerializer(serializers.Serializer):
     id = serializers.CharField()
 
 
-class TierWriteSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
-    """Body of ``POST /api/tiers`` (``PATCH`` takes the same fields except ``id``, all optional)."""
+_SLUG_HELP = "The tier's id (slug), e.g. 'pro': fixed once created."
 
-    id = StrictCharField(max_length=40, validators=[tier_slug_validator], help_text="The tier's slug, e.g. 'pro'.")
-    name = StrictCharField(max_length=80)
+
+class TierWriteSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    """Body of ``POST /api/tiers``, in the original's terms: ``name`` is the tier's id
+    (``id`` is accepted for it too), ``displayName`` what buyers read (default: the name).
+    ``PATCH`` takes the same fields but the id, all optional."""
+
+    name = StrictCharField(max_length=40, validators=[tier_slug_validator], required=False, help_text=_SLUG_HELP)
+    id = StrictCharField(max_length=40, validators=[tier_slug_validator], required=False,
+                         help_text="Another way to send name.")
+    displayName = StrictCharField(max_length=80, required=False)
     price = StrictIntegerField(min_value=0, max_value=99_999_999, required=False, default=0,
-                               help_text="Minor units (cents); 0 = free.")
+                               help_text="Per interval, in minor units (cents); 0 = free.")
     currency = StrictCharField(min_length=3, max_length=3, required=False, default="usd")
     interval = serializers.ChoiceField(choices=Tier.Interval.values, required=False, default=Tier.Interval.MONTH)
     limit = StrictIntegerField(min_value=0, max_value=2_000_000_000, required=False, allow_null=True,
-                               default=None, help_text="Calls per period; null = unlimited.")
+                               default=None, help_text="Tracked calls per usage period; null = unlimited.")
     features = serializers.ListField(child=StrictCharField(max_length=200), max_length=50, required=False,
                                      default=list)
     popular = StrictBooleanField(required=False, default=False)
     order = StrictIntegerField(min_value=0, max_value=1000, required=False, default=0)
 
-    SERVICE_NAMES = {"id": "slug", "price": "price_cents", "limit": "monthly_limit"}
+    SERVICE_NAMES = {"name": "slug", "displayName": "name", "price": "price_cents", "limit": "monthly_limit"}
+
+    def validate(self, attrs: dict) -> dict:
+        attrs = super().validate(attrs)
+        if "name" in self.fields:  # creating: the id is required, once
+            slug = attrs.pop("id", None)
+            if slug and attrs.get("name") and slug != attrs["name"]:
+                raise serializers.ValidationError({"id": ["id and name both name the tier's id: send one."]})
+            attrs["name"] = attrs.get("name") or slug
+            if not attrs["name"]:
+                raise serializers.ValidationError({"name": ["The tier's id is required, e.g. 'pro'."]})
+            attrs.setdefault("displayName", attrs["name"])
+        return attrs
 
     def service_fields(self) -> dict[str, Any]:
         return {self.SERVICE_NAMES.get(k, k): v for k, v in self.validated_data.items()}
 
 
-class TierUpdateSerializer(TierWriteSerializer):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, partial=True, **kwargs)
-        del self.fields["id"]
-
-    def validate(self, attrs: dict) -> dict:
-        if isinstance(self.initial_data, dict) and "id" in self.initial_data:
-            raise serializers.ValidationError({"id": ["A tier's id cannot be changed."]})
-        attrs = super().validate(attrs)
-        if not attrs:
-            raise serializers.ValidationError("Send at least one field to change.")
-        return attrs
+class TierUpdateSerializer(PartialUpdateMixin, TierWriteSerializer):
+    immutable_fields = ("name", "id")
 
 
 def _tier_response(tier: Tier, status: int = 200) -> Response:

@@ -18,15 +18,22 @@ class ProductAdmin(admin.ModelAdmin):
                        "stripe_price_id", "price_version", "created_at", "updated_at"]
 
 
-class ReservationLineInline(admin.TabularInline):
-    model = ReservationLine
-    fields = ["product", "quantity", "unit_amount", "currency", "stripe_price_id"]
-    readonly_fields = fields
+class _ReadOnlyInline(admin.TabularInline):
+    """Lines are written by the store's services only."""
+
     extra = 0
     can_delete = False
 
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
     def has_add_permission(self, request, obj=None):
         return False
+
+
+class ReservationLineInline(_ReadOnlyInline):
+    model = ReservationLine
+    fields = ["product", "quantity", "unit_amount", "currency", "stripe_price_id"]
 
 
 @admin.register(Reservation)
@@ -52,15 +59,9 @@ class ReservationAdmin(admin.ModelAdmin):
         messages.info(request, f"Sweep: {reservations_sweep()}")
 
 
-class OrderLineInline(admin.TabularInline):
+class OrderLineInline(_ReadOnlyInline):
     model = OrderLine
     fields = ["product", "product_name", "quantity", "unit_amount", "amount_total", "stripe_price_id"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Order)

@@ -22,7 +22,6 @@ from rest_framework.views import APIView
 
 from billing.apis_manage import PublicReadSecretWriteAPIView, api_errors
 from dreamapi.clientip import client_ip
-from dreamapi.cors import ALLOWED_HEADERS, preflight_response
 from dreamapi.errors import ApiError, NotFound
 from dreamapi.openapi import X_ENV
 from dreamapi.ratelimit import RateLimited, rate_limit_hit
@@ -148,13 +147,13 @@ class CartCheckoutApi(PublicProjectAPIView):
     """``POST /api/cart/checkout`` (publishable or secret key): a guest Checkout for a cart."""
 
     def dispatch(self, request, *args, **kwargs):
-        if request.method == "OPTIONS":
-            response = preflight_response(request)
-            if response.has_header("Access-Control-Allow-Methods"):
-                response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
-                response["Access-Control-Allow-Headers"] = f"{ALLOWED_HEADERS}, Idempotency-Key"
-            return response
-        return super().dispatch(request, *args, **kwargs)
+        response = super().dispatch(request, *args, **kwargs)
+        if request.method == "OPTIONS" and response.has_header("Access-Control-Allow-Methods"):
+            # The base answers preflights for reads; a browser posts its cart here.
+            response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+            if "Idempotency-Key" not in response["Access-Control-Allow-Headers"]:
+                response["Access-Control-Allow-Headers"] += ", Idempotency-Key"
+        return response
 
     def check_rate_limit(self) -> None:
         """A publishable key is public: each browser address may start a limited number of checkouts."""

@@ -10,7 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from billing.apis_manage import RejectUnknownFieldsMixin
+from billing.apis_manage import PartialUpdateMixin, RejectUnknownFieldsMixin
 from dreamapi.fields import StrictBooleanField, StrictCharField, StrictEmailField, StrictIntegerField
 
 from .models import Order, product_name_validator
@@ -121,18 +121,8 @@ class ProductWriteSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
         return {self.SERVICE_NAMES.get(k, k): v for k, v in self.validated_data.items()}
 
 
-class ProductUpdateSerializer(ProductWriteSerializer):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, partial=True, **kwargs)
-        del self.fields["name"]
-
-    def validate(self, attrs: dict) -> dict:
-        if isinstance(self.initial_data, dict) and "name" in self.initial_data:
-            raise serializers.ValidationError({"name": ["A product's name cannot be changed."]})
-        attrs = super().validate(attrs)
-        if not attrs:
-            raise serializers.ValidationError("Send at least one field to change.")
-        return attrs
+class ProductUpdateSerializer(PartialUpdateMixin, ProductWriteSerializer):
+    immutable_fields = ("name",)
 
 
 class ProductImageSerializer(serializers.Serializer):

@@ -909,6 +909,65 @@ def retrieve_charge(ctx: Ctx, charge_id: str) -> dict[str, Any]:
     return ctx.get(charge_id, "charge")
 
 
+# -- customer portal ----------------------------------------------------------------------------------
+
+
+@route("POST", "/v1/billing_portal/sessions")
+def create_portal_session(ctx: Ctx) -> dict[str, Any]:
+    params = ctx.clean({"customer": string(blank=False), "return_url": url(), "configuration": string(),
+                        "locale": string(), "on_behalf_of": string(),
+                        "flow_data": unsupported("Deep-linked portal flows are not simulated.")})
+    _require(params, "customer")
+    ctx.get(params["customer"], "customer", param="customer")
+    session = objects.portal_session(ctx.store, livemode=ctx.livemode, customer_id=params["customer"],
+                                     return_url=params.get("return_url"), configuration=params.get("configuration"),
+                                     locale=params.get("locale"))
+    return ctx.scope.add(session)
+
+
+# -- events --------------------------------------------------------------------------------------------
+
+
+def _created_filter(value: Any) -> Callable[[int], bool]:
+    """``created=123`` or ``created[gte]=...&created[lt]=...``."""
+    if value is None:
+        return lambda ts: True
+    if not isinstance(value, dict):
+        exact = integer()(value, "created")
+        return lambda ts: ts == exact
+    bounds = {op: integer()(v, f"created[{op}]") for op, v in value.items()}
+    ops: dict[str, Callable[[int, int], bool]] = {
+        "gt": lambda a, b: a > b, "gte": lambda a, b: a >= b, "lt": lambda a, b: a < b, "lte": lambda a, b: a <= b}
+    for op in bounds:
+        if op not in ops:
+            raise invalid(f"created[{op}]", f"Received unknown parameter: created[{op}]", "parameter_unknown")
+    return lambda ts: all(ops[op](ts, bound) for op, bound in bounds.items())
+
+
+@route("GET", "/v1/events")
+def list_events(ctx: Ctx) -> dict[str, Any]:
+    params = ctx.clean({"type": string(), "types": array(string(), max_items=20), "created": anything(),
+                        "delivery_success": boolean()}, listing=True)
+    created = _created_filter(params.get("created"))
+    patterns = params.get("types") or ([params["type"]] if "type" in params else [])
+
+    def matches(event_type: str) -> bool:
+        return not patterns or any(
+            event_type == p or (p.endswith("*") and event_type.startswith(p[:-1])) for p in patterns)
+
+    found = ctx.find("event", lambda e: matches(e["type"]) and created(e["created"]))
+    return _list(ctx, found, params, "/v1/events")
+
+
+@route("GET", "/v1/events/{event_id}")
+def retrieve_event(ctx: Ctx, event_id: str) -> dict[str, Any]:
+    ctx.clean({})
+    return ctx.get(event_id, "event")
+
+
+# -- charges and refunds (payment mode) ---------------------------------------------------------
+
+
 def _charge_refunds(store: Store, charge: dict[str, Any]) -> dict[str, Any]:
     refunds = store.find("refund", account=store.records[charge["id"]].account,
                          livemode=charge["livemode"], where=lambda r: r["charge"] == charge["id"])
@@ -980,58 +1039,3 @@ def list_charge_refunds(ctx: Ctx, charge_id: str) -> dict[str, Any]:
     charge = ctx.get(charge_id, "charge")
     return _list(ctx, _charge_refunds(ctx.store, charge)["data"], params, f"/v1/charges/{charge_id}/refunds")
 
-
-# -- customer portal ----------------------------------------------------------------------------------
-
-
-@route("POST", "/v1/billing_portal/sessions")
-def create_portal_session(ctx: Ctx) -> dict[str, Any]:
-    params = ctx.clean({"customer": string(blank=False), "return_url": url(), "configuration": string(),
-                        "locale": string(), "on_behalf_of": string(),
-                        "flow_data": unsupported("Deep-linked portal flows are not simulated.")})
-    _require(params, "customer")
-    ctx.get(params["customer"], "customer", param="customer")
-    session = objects.portal_session(ctx.store, livemode=ctx.livemode, customer_id=params["customer"],
-                                     return_url=params.get("return_url"), configuration=params.get("configuration"),
-                                     locale=params.get("locale"))
-    return ctx.scope.add(session)
-
-
-# -- events --------------------------------------------------------------------------------------------
-
-
-def _created_filter(value: Any) -> Callable[[int], bool]:
-    """``created=123`` or ``created[gte]=...&created[lt]=...``."""
-    if value is None:
-        return lambda ts: True
-    if not isinstance(value, dict):
-        exact = integer()(value, "created")
-        return lambda ts: ts == exact
-    bounds = {op: integer()(v, f"created[{op}]") for op, v in value.items()}
-    ops: dict[str, Callable[[int, int], bool]] = {
-        "gt": lambda a, b: a > b, "gte": lambda a, b: a >= b, "lt": lambda a, b: a < b, "lte": lambda a, b: a <= b}
-    for op in bounds:
-        if op not in ops:
-            raise invalid(f"created[{op}]", f"Received unknown parameter: created[{op}]", "parameter_unknown")
-    return lambda ts: all(ops[op](ts, bound) for op, bound in bounds.items())
-
-
-@route("GET", "/v1/events")
-def list_events(ctx: Ctx) -> dict[str, Any]:
-    params = ctx.clean({"type": string(), "types": array(string(), max_items=20), "created": anything(),
-                        "delivery_success": boolean()}, listing=True)
-    created = _created_filter(params.get("created"))
-    patterns = params.get("types") or ([params["type"]] if "type" in params else [])
-
-    def matches(event_type: str) -> bool:
-        return not patterns or any(
-            event_type == p or (p.endswith("*") and event_type.startswith(p[:-1])) for p in patterns)
-
-    found = ctx.find("event", lambda e: matches(e["type"]) and created(e["created"]))
-    return _list(ctx, found, params, "/v1/events")
-
-
-@route("GET", "/v1/events/{event_id}")
-def retrieve_event(ctx: Ctx, event_id: str) -> dict[str, Any]:
-    ctx.clean({})
-    return ctx.get(event_id, "event")

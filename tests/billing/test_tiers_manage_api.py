@@ -9,7 +9,8 @@ from tests.storefront.conftest import connect_account, quiet_standin, stripe_get
 
 pytestmark = pytest.mark.django_db
 
-PRO = {"id": "pro", "name": "Pro", "price": 1900, "limit": 1000, "features": ["Priority support"], "popular": True}
+PRO = {"name": "pro", "displayName": "Pro", "price": 1900, "limit": 1000, "features": ["Priority support"],
+       "popular": True}
 
 
 @pytest.fixture
@@ -22,9 +23,9 @@ def test_a_tier_created_by_script_is_in_stripe_and_listed(connected, quiet_stand
     response = connected.api().post("/api/tiers", PRO, format="json")
     assert response.status_code == 201, response.content
     tier = response.json()["tier"]
-    assert tier == {"id": "pro", "name": "Pro", "price": 1900, "currency": "usd", "interval": "month",
-                    "limit": 1000, "features": ["Priority support"], "popular": True, "priceId": tier["priceId"],
-                    "order": 0, "default": False}
+    assert tier == {"id": "pro", "name": "pro", "displayName": "Pro", "price": 1900, "currency": "usd",
+                    "interval": "month", "limit": 1000, "features": ["Priority support"], "popular": True,
+                    "priceId": tier["priceId"], "productId": tier["productId"], "order": 0, "default": False}
     price = stripe_get(quiet_standin, connected.account, f"/v1/prices/{tier['priceId']}")
     assert (price["unit_amount"], price["recurring"]["interval"]) == (1900, "month")
     listed = [t["id"] for t in connected.api(connected.pk).get("/api/tiers").json()["tiers"]]
@@ -32,9 +33,10 @@ def test_a_tier_created_by_script_is_in_stripe_and_listed(connected, quiet_stand
 
 
 def test_a_free_tier_needs_no_stripe_account(alice):
-    response = alice.api().post("/api/tiers", {"id": "hobby", "name": "Hobby", "limit": None}, format="json")
-    assert response.status_code == 201 and response.json()["tier"]["priceId"] is None
-    assert response.json()["tier"]["limit"] is None
+    response = alice.api().post("/api/tiers", {"id": "hobby", "limit": None}, format="json")  # id for name
+    assert response.status_code == 201
+    tier = response.json()["tier"]
+    assert (tier["name"], tier["displayName"], tier["priceId"], tier["limit"]) == ("hobby", "hobby", None, None)
 
 
 def test_patch_changes_the_price_with_a_new_stripe_price_and_delete_moves_users(connected, quiet_standin):
@@ -60,19 +62,20 @@ def test_patch_changes_the_price_with_a_new_stripe_price_and_delete_moves_users(
 
 def test_the_default_tier_cannot_be_deleted_and_ids_are_unique(alice):
     assert alice.api().delete("/api/tiers/free").json()["code"] == "tier_is_default"
-    again = alice.api().post("/api/tiers", {"id": "free", "name": "Free again"}, format="json")
+    again = alice.api().post("/api/tiers", {"name": "free", "displayName": "Free again"}, format="json")
     assert again.status_code == 409 and again.json()["code"] == "tier_exists"
 
 
 @pytest.mark.parametrize("body, field", [
-    ({"name": "No id"}, "id"),
-    ({"id": "Pro!", "name": "x"}, "id"),
-    ({"id": "x", "name": "x", "price": -1}, "price"),
-    ({"id": "x", "name": "x", "price": "19"}, "price"),
-    ({"id": "x", "name": "x", "interval": "week"}, "interval"),
-    ({"id": "x", "name": "x", "limit": -5}, "limit"),
-    ({"id": "x", "name": "x", "features": "fast"}, "features"),
-    ({"id": "x", "name": "x", "trial": 14}, "trial"),
+    ({"displayName": "No id"}, "name"),
+    ({"name": "Pro!"}, "name"),
+    ({"id": "a", "name": "b"}, "id"),
+    ({"name": "x", "price": -1}, "price"),
+    ({"name": "x", "price": "19"}, "price"),
+    ({"name": "x", "interval": "week"}, "interval"),
+    ({"name": "x", "limit": -5}, "limit"),
+    ({"name": "x", "features": "fast"}, "features"),
+    ({"name": "x", "trial": 14}, "trial"),
 ])
 def test_bad_tier_input_is_a_400_naming_the_field(alice, body, field):
     response = alice.api().post("/api/tiers", body, format="json")
@@ -87,9 +90,10 @@ def test_a_paid_tier_without_a_connected_account_is_saved_for_later(alice):
 
 def test_patch_refuses_the_id_unknown_fields_and_unknown_tiers(alice):
     assert alice.api().patch("/api/tiers/free", {"id": "gratis"}, format="json").status_code == 400
+    assert alice.api().patch("/api/tiers/free", {"name": "gratis"}, format="json").status_code == 400
     assert alice.api().patch("/api/tiers/free", {"limit": 5, "colour": 1}, format="json").status_code == 400
     assert alice.api().patch("/api/tiers/free", {}, format="json").status_code == 400
-    missing = alice.api().patch("/api/tiers/gold", {"name": "Gold"}, format="json")
+    missing = alice.api().patch("/api/tiers/gold", {"displayName": "Gold"}, format="json")
     assert missing.status_code == 404 and missing.json()["code"] == "unknown_tier"
     assert Tier.objects.get(project=alice.project, mode="test", slug="free").monthly_limit == 100
 
@@ -106,12 +110,12 @@ def test_stripe_failing_saves_nothing(connected, settings):
 
 
 def test_the_publishable_key_only_reads_and_an_outsider_changes_nothing(alice, bob):
-    alice.api().post("/api/tiers", {"id": "team", "name": "Team"}, format="json")
+    alice.api().post("/api/tiers", {"name": "team", "displayName": "Team"}, format="json")
     pk = alice.api(alice.pk)
-    assert pk.post("/api/tiers", {"id": "x", "name": "x"}, format="json").status_code == 403
-    assert pk.patch("/api/tiers/team", {"name": "Hacked"}, format="json").status_code == 403
+    assert pk.post("/api/tiers", {"name": "x"}, format="json").status_code == 403
+    assert pk.patch("/api/tiers/team", {"displayName": "Hacked"}, format="json").status_code == 403
     assert pk.delete("/api/tiers/team").status_code == 403
-    assert bob.api().patch("/api/tiers/team", {"name": "Hacked"}, format="json").status_code == 404
+    assert bob.api().patch("/api/tiers/team", {"displayName": "Hacked"}, format="json").status_code == 404
     assert bob.api().delete("/api/tiers/team").status_code == 404
     assert Tier.objects.get(project=alice.project, slug="team").name == "Team"
     assert pk.get("/api/tiers").status_code == 200
