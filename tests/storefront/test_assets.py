@@ -195,3 +195,20 @@ def test_a_two_megabyte_image_can_be_uploaded_over_http(shop):
     product = create_product(shop)
     response = upload(shop, product["id"], out.getvalue())
     assert response.status_code == 200, response.content
+
+
+def test_stripe_failing_on_an_image_change_keeps_the_old_image_and_no_new_file(
+        shop, settings, assets_storage, django_capture_on_commit_callbacks):
+    from billing import stripe_api
+
+    product = create_product(shop)
+    before = upload(shop, product["id"], image_bytes("PNG")).json()["product"]["imageUrl"]
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"
+    settings.STRIPE_MAX_NETWORK_RETRIES = 0
+    stripe_api.reset_clients()
+    with django_capture_on_commit_callbacks(execute=True):
+        failed = upload(shop, product["id"], image_bytes("GIF"))
+    assert failed.status_code == 503
+    assert Asset.objects.count() == 1
+    assert [p.suffix for p in assets_storage.rglob("*.*")] == [".png"]
+    assert shop.api().get(f"/api/products/{product['id']}").json()["product"]["imageUrl"] == before
