@@ -20,8 +20,8 @@ import stripe
 from django.conf import settings
 from stripe._base_address import BaseAddresses
 from stripe.oauth_error import OAuthError
-from stripe.params import PriceCreateParams
-from stripe.params.checkout import SessionCreateParams
+from stripe.params import PriceCreateParams, ProductCreateParams, ProductUpdateParams
+from stripe.params.checkout import SessionCreateParams, SessionListParams
 
 from dreamapi.errors import ApiError
 
@@ -239,6 +239,95 @@ def subscriptions_list(*, mode: str, account: str | None) -> Iterator[dict[str, 
         page = _client(mode).v1.subscriptions.list({"status": "all", "limit": 100}, _options(account=account))
         for sub in page.auto_paging_iter():
             yield sub.to_dict()
+
+
+# --- the store: one-off products, cart checkouts, charges ------------------------------------
+
+
+def store_product_create(
+    *, mode: str, account: str, name: str, description: str, images: list[str], active: bool,
+    metadata: dict[str, str], idempotency_key: str,
+) -> str:
+    """A Stripe Product for a store product (shown on the Checkout page). Returns its id."""
+    params: ProductCreateParams = {"name": name, "active": active, "metadata": metadata, "images": images}
+    if description:
+        params["description"] = description
+    with _translated():
+        product = _client(mode).v1.products.create(params, _options(account=account, idempotency_key=idempotency_key))
+    return product.id
+
+
+def store_product_update(
+    *, mode: str, account: str, product: str, name: str, description: str, images: list[str], active: bool,
+) -> None:
+    # Stripe clears a field sent as "": that is how an emptied description or image goes away.
+    params: ProductUpdateParams = {"name": name, "active": active, "description": description or "",
+                                   "images": images or ""}
+    with _translated():
+        _client(mode).v1.products.update(product, params, _options(account=account))
+
+
+def price_set_active(*, mode: str, account: str, price: str, active: bool) -> None:
+    with _translated():
+        _client(mode).v1.prices.update(price, {"active": active}, _options(account=account))
+
+
+def payment_checkout_session_create(
+    *,
+    mode: str,
+    account: str,
+    line_items: list[tuple[str, int]],
+    success_url: str,
+    cancel_url: str,
+    customer_email: str | None,
+    expires_at: int,
+    client_reference_id: str,
+    metadata: dict[str, str],
+    idempotency_key: str,
+) -> tuple[str, str]:
+    """A guest Checkout Session in payment mode that expires at ``expires_at`` (unix time,
+    30 minutes to 24 hours ahead). Returns (id, url)."""
+    params: SessionCreateParams = {
+        "mode": "payment",
+        "line_items": [{"price": price, "quantity": quantity} for price, quantity in line_items],
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+        "expires_at": expires_at,
+        "client_reference_id": client_reference_id,
+        "metadata": metadata,
+        "payment_intent_data": {"metadata": metadata},
+    }
+    if customer_email:
+        params["customer_email"] = customer_email
+    with _translated():
+        session = _client(mode).v1.checkout.sessions.create(
+            params, _options(account=account, idempotency_key=idempotency_key)
+        )
+    return session.id, str(session.url)
+
+
+def checkout_session_retrieve(*, mode: str, account: str, session: str) -> dict[str, Any]:
+    with _translated():
+        return _client(mode).v1.checkout.sessions.retrieve(session, options=_options(account=account)).to_dict()
+
+
+def checkout_session_expire(*, mode: str, account: str, session: str) -> dict[str, Any]:
+    """Expire an open session now (Stripe refuses unless it is open)."""
+    with _translated():
+        return _client(mode).v1.checkout.sessions.expire(session, options=_options(account=account)).to_dict()
+
+
+def checkout_session_for_payment_intent(*, mode: str, account: str, payment_intent: str) -> dict[str, Any] | None:
+    """The Checkout Session that created a PaymentIntent, if any."""
+    params: SessionListParams = {"payment_intent": payment_intent, "limit": 1}
+    with _translated():
+        page = _client(mode).v1.checkout.sessions.list(params, _options(account=account))
+    return page.data[0].to_dict() if page.data else None
+
+
+def charge_retrieve(*, mode: str, account: str, charge: str) -> dict[str, Any]:
+    with _translated():
+        return _client(mode).v1.charges.retrieve(charge, options=_options(account=account)).to_dict()
 
 
 # --- webhooks ----------------------------------------------------------------------------------

@@ -183,6 +183,7 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-subscriptions": {"task": "billing.tasks.reconcile_subscriptions", "schedule": 15 * 60},
     "cleanup-signup-records": {"task": "signup.tasks.cleanup_signup_records", "schedule": 60 * 60},
     "send-unsent-signup-emails": {"task": "signup.tasks.send_unsent_emails", "schedule": 60},
+    "sweep-store-reservations": {"task": "storefront.tasks.sweep_reservations", "schedule": 5 * 60},
 }
 
 # --- hosted sign-up (signup/) ------------------------------------------------------
@@ -326,6 +327,40 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+
+# --- the store: product images (assets) and checkouts ---------------------------------------
+# Images are kept through the "assets" storage: the local disk under MEDIA_ROOT by default
+# (one server, or a volume all servers share), or an S3-compatible bucket when
+# ASSETS_S3_BUCKET is set (django-storages; the bucket can stay private: images are served
+# by GET /api/assets/{key}).
+MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
+if env.str("ASSETS_S3_BUCKET", default=""):
+    STORAGES["assets"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("ASSETS_S3_BUCKET"),
+            "endpoint_url": env.str("ASSETS_S3_ENDPOINT_URL", default="") or None,  # MinIO, R2, B2…
+            "region_name": env.str("ASSETS_S3_REGION", default="") or None,
+            "access_key": env.str("ASSETS_S3_ACCESS_KEY_ID", default="") or None,  # else the usual AWS chain
+            "secret_key": env.str("ASSETS_S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("ASSETS_S3_PREFIX", default="assets"),
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+else:
+    STORAGES["assets"] = {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                          "OPTIONS": {"location": str(Path(MEDIA_ROOT) / "assets"), "base_url": None}}
+STORE_ASSET_MAX_BYTES = env.int("STORE_ASSET_MAX_BYTES", default=5 * 1024 * 1024)
+# A cart's stock is held until its Checkout Session expires (Stripe allows 30 min to 24 h;
+# the default adds a minute so a slightly fast Stripe clock still accepts it).
+STORE_CHECKOUT_EXPIRES_SECONDS = env.int("STORE_CHECKOUT_EXPIRES_SECONDS", default=31 * 60)
+if not 30 * 60 < STORE_CHECKOUT_EXPIRES_SECONDS <= 24 * 3600 - 60:
+    raise ImproperlyConfigured("STORE_CHECKOUT_EXPIRES_SECONDS must be between 1801 and 86340")
+# Cart checkouts each browser address may start per minute with a publishable key.
+STORE_CART_CHECKOUTS_PER_MINUTE = env.int("STORE_CART_CHECKOUTS_PER_MINUTE", default=20)
+
 # Outside production WhiteNoise serves straight from the apps' static folders (no collectstatic).
 WHITENOISE_USE_FINDERS = not PRODUCTION
 LANGUAGE_CODE = "en-us"

@@ -963,3 +963,79 @@ def list_events(ctx: Ctx) -> dict[str, Any]:
 def retrieve_event(ctx: Ctx, event_id: str) -> dict[str, Any]:
     ctx.clean({})
     return ctx.get(event_id, "event")
+
+
+# -- charges and refunds (payment mode) ---------------------------------------------------------
+
+
+def _charge_refunds(store: Store, charge: dict[str, Any]) -> dict[str, Any]:
+    refunds = store.find("refund", account=store.records[charge["id"]].account,
+                         livemode=charge["livemode"], where=lambda r: r["charge"] == charge["id"])
+    return objects.list_object(copy.deepcopy(refunds), f"/v1/charges/{charge['id']}/refunds")
+
+
+# Since API 2022-11-15 a charge's refunds are listed only when expanded.
+Expander.virtual_fields[("charge", "refunds")] = _charge_refunds
+
+
+@route("GET", "/v1/charges")
+def list_charges(ctx: Ctx) -> dict[str, Any]:
+    params = ctx.clean({"customer": string(), "payment_intent": string(), "created": anything(),
+                        "transfer_group": string()}, listing=True)
+    found = ctx.find("charge", lambda ch: all(ch[k] == params[k] for k in ("customer", "payment_intent")
+                                                 if k in params))
+    return _list(ctx, found, params, "/v1/charges")
+
+
+# -- refunds ---------------------------------------------------------------------------------------
+
+REFUND_REASONS = ("duplicate", "fraudulent", "requested_by_customer")
+
+
+@route("POST", "/v1/refunds")
+def create_refund(ctx: Ctx) -> dict[str, Any]:
+    params = ctx.clean({
+        "charge": string(blank=False), "payment_intent": string(blank=False),
+        "amount": integer(minimum=1), "reason": string(choices=REFUND_REASONS), "metadata": metadata(),
+        "instructions_email": string(), "refund_application_fee": boolean(), "reverse_transfer": boolean(),
+        "origin": string(choices=("customer_balance",)),
+        "customer": unsupported("Customer balance refunds are not simulated."),
+    })
+    if "origin" in params:
+        raise invalid("origin", "Customer balance refunds are not simulated.")
+    if "charge" in params and "payment_intent" in params:
+        raise invalid("payment_intent", "You may only specify one of these parameters: charge, payment_intent.")
+    if "charge" in params:
+        charge = ctx.get(params["charge"], "charge", param="charge")
+    elif "payment_intent" in params:
+        pi = ctx.get(params["payment_intent"], "payment_intent", param="payment_intent")
+        if pi["status"] != "succeeded" or not pi["latest_charge"]:
+            raise invalid("payment_intent", f"This PaymentIntent ({pi['id']}) does not have a successful charge to "
+                                            "refund.", "charge_not_refundable")
+        charge = ctx.get(pi["latest_charge"], "charge")
+    else:
+        raise StripeError(400, "One of the following params should be provided for this request: charge or "
+                               "payment_intent.", code="parameter_missing", param="charge")
+    return billing.refund_charge(ctx.scope, charge, amount=params.get("amount"), reason=params.get("reason"),
+                                 metadata=forms.merge_metadata({}, params.get("metadata") or {}))
+
+
+@route("GET", "/v1/refunds")
+def list_refunds(ctx: Ctx) -> dict[str, Any]:
+    params = ctx.clean({"charge": string(), "payment_intent": string(), "created": anything()}, listing=True)
+    found = ctx.find("refund", lambda r: all(r[k] == params[k] for k in ("charge", "payment_intent") if k in params))
+    return _list(ctx, found, params, "/v1/refunds")
+
+
+@route("GET", "/v1/refunds/{refund_id}")
+def retrieve_refund(ctx: Ctx, refund_id: str) -> dict[str, Any]:
+    ctx.clean({})
+    return ctx.get(refund_id, "refund")
+
+
+@route("GET", "/v1/charges/{charge_id}/refunds")
+def list_charge_refunds(ctx: Ctx, charge_id: str) -> dict[str, Any]:
+    params = ctx.clean({}, listing=True)
+    charge = ctx.get(charge_id, "charge")
+    return _list(ctx, _charge_refunds(ctx.store, charge)["data"], params, f"/v1/charges/{charge_id}/refunds")
+

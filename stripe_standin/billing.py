@@ -17,6 +17,7 @@ Event sequences (each event carries a snapshot of its object at that moment):
   payment_intent.succeeded, invoice.paid, invoice.payment_succeeded
 * failed renewal (control API): invoice.created, invoice.finalized,
   payment_intent.payment_failed, invoice.payment_failed, customer.subscription.updated
+* refund (full or partial): refund.created, charge.refunded
 """
 
 from __future__ import annotations
@@ -136,6 +137,32 @@ def expire_if_due(store: Store, rec: Record) -> None:
 def expire_session(scope: Scope, session: dict[str, Any]) -> None:
     session["status"] = "expired"
     scope.emit("checkout.session.expired", session)
+
+
+# -- refunds -------------------------------------------------------------------------------
+
+
+def refund_charge(scope: Scope, charge: dict[str, Any], *, amount: int | None, reason: str | None,
+                  metadata: dict[str, str]) -> dict[str, Any]:
+    """Refund ``amount`` (default: what is left) of a succeeded charge, as Stripe does for cards:
+    the refund succeeds at once and ``charge.refunded`` carries the updated charge."""
+    remaining = charge["amount_captured"] - charge["amount_refunded"]
+    if charge["refunded"] or remaining <= 0:
+        raise StripeError(400, f"Charge {charge['id']} has already been refunded.", code="charge_already_refunded")
+    amount = remaining if amount is None else amount
+    if amount > remaining:
+        raise StripeError(
+            400, f"Refund amount ({objects.format_amount(amount, charge['currency'])}) is greater than unrefunded "
+                 f"amount on charge ({objects.format_amount(remaining, charge['currency'])})",
+            code="amount_too_large", param="amount")
+    before = copy.deepcopy(charge)
+    refund = scope.add(objects.refund(scope.store, livemode=scope.livemode, charge=charge, amount=amount,
+                                      reason=reason, metadata=metadata))
+    charge["amount_refunded"] += amount
+    charge["refunded"] = charge["amount_refunded"] >= charge["amount_captured"]
+    scope.emit("refund.created", refund)
+    scope.emit("charge.refunded", charge, previous_attributes(before, charge))
+    return refund
 
 
 # -- subscriptions ---------------------------------------------------------------------

@@ -399,10 +399,36 @@ def charge(store: "Store", *, livemode: bool, pi: dict[str, Any], pm: dict[str, 
         "receipt_email": pi["receipt_email"],
         "receipt_url": None,
         "refunded": False,
-        "refunds": list_object([], f"/v1/charges/{charge_id}/refunds"),
+        # No "refunds" list: since API 2022-11-15 it appears only when expanded (api.py).
         "status": "succeeded",
         "transfer_data": None,
         "transfer_group": None,
+    }
+
+
+def refund(store: "Store", *, livemode: bool, charge: dict[str, Any], amount: int, reason: str | None,
+           metadata: dict[str, str]) -> dict[str, Any]:
+    """A card refund that has already succeeded (the stand-in has no pending refunds)."""
+    return {
+        "id": store.new_id("re_"),
+        "object": "refund",
+        "amount": amount,
+        "balance_transaction": None,
+        "charge": charge["id"],
+        "created": store.now(),
+        "currency": charge["currency"],
+        "destination_details": {
+            "card": {"reference": None, "reference_status": "pending", "reference_type": "acquirer_reference_number",
+                     "type": "refund"},
+            "type": "card",
+        },
+        "metadata": metadata,
+        "payment_intent": charge["payment_intent"],
+        "reason": reason,
+        "receipt_number": None,
+        "source_transfer_reversal": None,
+        "status": "succeeded",
+        "transfer_reversal": None,
     }
 
 

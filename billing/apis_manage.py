@@ -1,0 +1,242 @@
+"""Managing tiers from scripts with the secret key: ``POST /api/tiers``,
+``PATCH /api/tiers/{id}``, ``DELETE /api/tiers/{id}``, with the dashboard's rules (the same
+services). ``GET /api/tiers`` stays public (publishable key); one view serves both methods
+because they share a path.
+
+Also here, because the store's API (``storefront``) uses them too and billing must not
+import the store: the public-read/secret-write base view and the extra error statuses
+of the OpenAPI schema.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from dreamapi.errors import ApiError, NotFound
+from dreamapi.fields import StrictBooleanField, StrictCharField, StrictIntegerField
+from dreamapi.openapi import X_ENV, ErrorSerializer, errors
+from tenants.api_base import ProjectAPIView, PublicProjectAPIView
+from tenants.authentication import SecretKeyAuthentication
+
+from . import services
+from .apis import TierListApi
+from .models import Tier, tier_slug_validator
+
+_MORE_ERRORS = {
+    413: "The body (or the uploaded file) is too large.",
+    415: "Unsupported Content-Type for this endpoint.",
+    502: "Stripe refused or failed the request; the message says why. Nothing was saved.",
+    503: "Stripe (or another service we depend on) could not be reached; try again shortly. Nothing was saved.",
+}
+
+
+def api_errors(*statuses: int) -> dict[int, OpenApiResponse]:
+    """``dreamapi.openapi.errors`` plus the statuses it does not describe (413, 415, 502, 503)."""
+    documented = errors(*(s for s in statuses if s not in _MORE_ERRORS))
+    documented.update({s: OpenApiResponse(ErrorSerializer, description=_MORE_ERRORS[s])
+                       for s in statuses if s in _MORE_ERRORS})
+    return documented
+
+
+class PublicReadSecretWriteAPIView(PublicProjectAPIView):
+    """A collection a browser may read with the publishable key (CORS) and a script may
+    write with the secret key. Writes never carry CORS headers."""
+
+    READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+    def get_authenticators(self):
+        method = getattr(self.request, "method", None)  # None while the schema generator builds a request
+        if method is not None and method not in self.READ_METHODS:
+            return [SecretKeyAuthentication()]
+        return super().get_authenticators()
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if request.method in self.READ_METHODS:
+            return super().finalize_response(request, response, *args, **kwargs)
+        return ProjectAPIView.finalize_response(self, request, response, *args, **kwargs)
+
+
+class RejectUnknownFieldsMixin:
+    """For request serializers: a key the serializer does not know is an error, never ignored
+    (a misspelt field must not look like it was saved)."""
+
+    initial_data: Any
+    fields: Any
+
+    def validate(self, attrs: dict) -> dict:
+        if not isinstance(self.initial_data, dict):
+            raise serializers.ValidationError("Send a JSON object.")
+        unknown = set(self.initial_data) - set(self.fields)
+        if unknown:
+            raise serializers.ValidationError(
+                {name: ["This field cannot be set (or does not exist)."] for name in sorted(unknown)})
+        return attrs
+
+
+class PartialUpdateMixin:
+    """Turns a create serializer into its PATCH body: every field optional, the identifying
+    ``immutable_fields`` refused, and at least one change required."""
+
+    immutable_fields: tuple[str, ...]
+    initial_data: Any
+    fields: Any
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, partial=True, **kwargs)  # type: ignore[call-arg]
+        for name in self.immutable_fields:
+            self.fields.pop(name, None)
+
+    def validate(self, attrs: dict) -> dict:
+        if isinstance(self.initial_data, dict):
+            fixed = [name for name in self.immutable_fields if name in self.initial_data]
+            if fixed:
+                raise serializers.ValidationError({name: ["This cannot be changed."] for name in fixed})
+        attrs = super().validate(attrs)  # type: ignore[misc]
+        if not attrs:
+            raise serializers.ValidationError("Send at least one field to change.")
+        return attrs
+
+
+class ManagedTierSerializer(serializers.Serializer):
+    """A tier with the original service's ``Tier`` keys (``name`` is the tier's id, e.g. 'pro';
+    ``displayName`` what buyers read), plus ``id``, ``currency``, ``interval``, ``order`` and
+    ``default``."""
+
+    id = serializers.CharField(source="slug", help_text="The tier id (slug), e.g. 'pro'.")
+    name = serializers.CharField(source="slug", help_text="The tier id again, as the original's clients read it.")
+    displayName = serializers.CharField(source="name", help_text="The name to show, e.g. 'Pro'.")
+    price = serializers.IntegerField(source="price_cents", help_text="Per interval, in minor units (cents).")
+    currency = serializers.CharField()
+    interval = serializers.ChoiceField(choices=Tier.Interval.values)
+    limit = serializers.IntegerField(source="monthly_limit", allow_null=True,
+                                     help_text="Tracked calls per usage period; null = unlimited.")
+    features = serializers.ListField(child=serializers.CharField())
+    popular = serializers.BooleanField()
+    priceId = serializers.SerializerMethodField()
+    productId = serializers.SerializerMethodField()
+    order = serializers.IntegerField(help_text="Position in the list (ascending).")
+    default = serializers.BooleanField(source="is_default", help_text="New end users start on this tier.")
+
+    @extend_schema_field({"type": "string", "nullable": True, "description": "The Stripe Price; null for none yet."})
+    def get_priceId(self, tier: Tier) -> str | None:
+        return tier.stripe_price_id or None
+
+    @extend_schema_field({"type": "string", "nullable": True, "description": "The Stripe Product; null for none yet."})
+    def get_productId(self, tier: Tier) -> str | None:
+        return tier.stripe_product_id or None
+
+
+class TierEnvelopeSerializer(serializers.Serializer):
+    success = serializers.BooleanField()
+    tier = ManagedTierSerializer()
+
+
+class TierDeletedSerializer(serializers.Serializer):
+    success = serializers.BooleanField()
+    deleted = serializers.BooleanField()
+    id = serializers.CharField()
+
+
+_SLUG_HELP = "The tier's id (slug), e.g. 'pro': fixed once created."
+
+
+class TierWriteSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    """Body of ``POST /api/tiers``, in the original's terms: ``name`` is the tier's id
+    (``id`` is accepted for it too), ``displayName`` what buyers read (default: the name).
+    ``PATCH`` takes the same fields but the id, all optional."""
+
+    name = StrictCharField(max_length=40, validators=[tier_slug_validator], required=False, help_text=_SLUG_HELP)
+    id = StrictCharField(max_length=40, validators=[tier_slug_validator], required=False,
+                         help_text="Another way to send name.")
+    displayName = StrictCharField(max_length=80, required=False)
+    price = StrictIntegerField(min_value=0, max_value=99_999_999, required=False, default=0,
+                               help_text="Per interval, in minor units (cents); 0 = free.")
+    currency = StrictCharField(min_length=3, max_length=3, required=False, default="usd")
+    interval = serializers.ChoiceField(choices=Tier.Interval.values, required=False, default=Tier.Interval.MONTH)
+    limit = StrictIntegerField(min_value=0, max_value=2_000_000_000, required=False, allow_null=True,
+                               default=None, help_text="Tracked calls per usage period; null = unlimited.")
+    features = serializers.ListField(child=StrictCharField(max_length=200), max_length=50, required=False,
+                                     default=list)
+    popular = StrictBooleanField(required=False, default=False)
+    order = StrictIntegerField(min_value=0, max_value=1000, required=False, default=0)
+
+    SERVICE_NAMES = {"name": "slug", "displayName": "name", "price": "price_cents", "limit": "monthly_limit"}
+
+    def validate(self, attrs: dict) -> dict:
+        attrs = super().validate(attrs)
+        if "name" in self.fields:  # creating: the id is required, once
+            slug = attrs.pop("id", None)
+            if slug and attrs.get("name") and slug != attrs["name"]:
+                raise serializers.ValidationError({"id": ["id and name both name the tier's id: send one."]})
+            attrs["name"] = attrs.get("name") or slug
+            if not attrs["name"]:
+                raise serializers.ValidationError({"name": ["The tier's id is required, e.g. 'pro'."]})
+            attrs.setdefault("displayName", attrs["name"])
+        return attrs
+
+    def service_fields(self) -> dict[str, Any]:
+        return {self.SERVICE_NAMES.get(k, k): v for k, v in self.validated_data.items()}
+
+
+class TierUpdateSerializer(PartialUpdateMixin, TierWriteSerializer):
+    immutable_fields = ("name", "id")
+
+
+def _tier_response(tier: Tier, status: int = 200) -> Response:
+    return Response(TierEnvelopeSerializer({"success": True, "tier": tier}).data, status=status)
+
+
+class TierCollectionApi(PublicReadSecretWriteAPIView, TierListApi):
+    """``GET /api/tiers`` (publishable or secret key) and ``POST /api/tiers`` (secret key)."""
+
+    @extend_schema(operation_id="tiers_create", summary="Create a tier", parameters=[X_ENV],
+                   request=TierWriteSerializer,
+                   responses={201: TierEnvelopeSerializer, **api_errors(400, 401, 403, 409, 413, 415, 429, 502, 503)})
+    def post(self, request: Request) -> Response:
+        body = TierWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        tier = services.tier_create(project=self.project(), mode=self.mode, **body.service_fields())
+        return _tier_response(tier, status=201)
+
+
+class TierDetailApi(ProjectAPIView):
+    """``PATCH`` and ``DELETE /api/tiers/{id}`` (secret key)."""
+
+    def get_tier(self, tier_id: str) -> Tier:
+        tier = self.tiers().select_related("project").filter(slug=tier_id).first()
+        if tier is None:
+            raise NotFound(f"No tier '{tier_id}' in this project and mode.", code="unknown_tier")
+        return tier
+
+    @extend_schema(operation_id="tiers_update", summary="Change a tier", parameters=[X_ENV],
+                   request=TierUpdateSerializer,
+                   responses={200: TierEnvelopeSerializer,
+                              **api_errors(400, 401, 403, 404, 409, 413, 415, 429, 502, 503)})
+    def patch(self, request: Request, tier_id: str) -> Response:
+        tier = self.get_tier(tier_id)
+        body = TierUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return _tier_response(services.tier_update(tier=tier, **body.service_fields()))
+
+    @extend_schema(
+        operation_id="tiers_delete", summary="Delete a tier",
+        parameters=[X_ENV, OpenApiParameter("moveUsersTo", str, description=(
+            "Required when end users are on the tier: the id of the tier they move to."))],
+        responses={200: TierDeletedSerializer, **api_errors(400, 401, 403, 404, 409, 429, 502, 503)},
+    )
+    def delete(self, request: Request, tier_id: str) -> Response:
+        tier = self.get_tier(tier_id)
+        move_to = None
+        target = request.query_params.get("moveUsersTo")
+        if target is not None:
+            move_to = self.tiers().filter(slug=target).first()
+            if move_to is None:
+                raise ApiError(f"moveUsersTo: no tier '{target}' in this project and mode.",
+                               code="invalid_target_tier")
+        services.tier_delete(tier=tier, move_users_to=move_to)
+        return Response(TierDeletedSerializer({"success": True, "deleted": True, "id": tier_id}).data)
