@@ -132,3 +132,17 @@ def test_a_revocation_older_than_a_new_connection_leaves_the_new_one_alone(shop)
     long_ago = connection.connected_at - timezone.timedelta(minutes=5)
     assert stripe_connection_deauthorized(account_id=shop.account, at=long_ago) == 0
     assert StripeConnection.objects.filter(pk=connection.pk, disconnected_at__isnull=True).exists()
+
+
+def test_an_invoice_event_is_read_by_current_fields_only(shop):
+    """Since API 2025-03-31 an invoice names its subscription under parent.subscription_details;
+    the removed top-level ``subscription`` is not read (it is absent from real events)."""
+    from billing.services.events import stripe_event_process
+
+    legacy = {"id": "evt_legacy", "object": "event", "type": "invoice.paid", "account": shop.account,
+              "livemode": False, "data": {"object": {"id": "in_1", "object": "invoice", "subscription": "sub_old"}}}
+    event = StripeEvent.objects.create(stripe_event_id="evt_legacy", type="invoice.paid", account_id=shop.account,
+                                       payload=legacy)
+    stripe_event_process(event_pk=event.pk)
+    event.refresh_from_db()
+    assert (event.status, event.note) == ("processed", "no subscription in the event")
