@@ -46,6 +46,18 @@ def standin(standin_server, settings, live_server):
     stripe_api.reset_clients()
 
 
+@pytest.fixture
+def shop(client, alice, standin):
+    """Alice logged in, her project connected to a stand-in account (``alice.account``) and a paid
+    ``pro`` tier (9.00 USD a month)."""
+    from billing.services import tier_create
+
+    client.force_login(alice.user)
+    alice.account = connect_stripe(client, alice.project, standin)
+    tier_create(project=alice.project, mode="test", slug="pro", name="Pro", price_cents=900, monthly_limit=500)
+    return alice
+
+
 def hidden_inputs(html: str) -> dict[str, str]:
     return {unescape(n): unescape(v) for n, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html)}
 

@@ -7,24 +7,15 @@ import pytest
 
 from billing import stripe_api
 from billing.models import BillingCustomer, StripeConnection, StripeEvent, Subscription
-from billing.services import tier_create
 from tenants.models import EndUser
 
-from .conftest import connect_stripe, pay, wait_until
+from .conftest import pay, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def plan_of(user) -> str:
     return EndUser.objects.select_related("tier").get(pk=user.pk).tier.slug
-
-
-@pytest.fixture
-def shop(client, alice, standin):
-    client.force_login(alice.user)
-    alice.account = connect_stripe(client, alice.project, standin)
-    tier_create(project=alice.project, mode="test", slug="pro", name="Pro", price_cents=900, monthly_limit=500)
-    return alice
 
 
 def checkout(tenant, user):

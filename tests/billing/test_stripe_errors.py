@@ -14,19 +14,10 @@ from billing.models import Tier
 from billing.services import tier_create, tier_update
 from dreamapi.errors import ApiError
 
-from .conftest import connect_stripe
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 STRIPE_ID = re.compile(r"\b(price|prod|cus|acct|req|cs|sub)_[A-Za-z0-9]+")
-
-
-@pytest.fixture
-def connected(client, alice, standin):
-    client.force_login(alice.user)
-    alice.account = connect_stripe(client, alice.project, standin)
-    tier_create(project=alice.project, mode="test", slug="pro", name="Pro", price_cents=900, monthly_limit=50)
-    return alice
 
 
 def checkout(tenant):
@@ -34,12 +25,12 @@ def checkout(tenant):
     return tenant.api(HTTP_X_USER_ID=user.public_id).post("/api/create-checkout", {"tier": "pro"}, format="json")
 
 
-def test_a_price_archived_in_the_stripe_dashboard_gives_422_with_our_message(connected, caplog):
+def test_a_price_archived_in_the_stripe_dashboard_gives_422_with_our_message(shop, caplog):
     tier = Tier.objects.get(slug="pro", mode="test")
     stripe_api._client("test").v1.prices.update(tier.stripe_price_id, {"active": False},
-                                                {"stripe_account": connected.account})
+                                                {"stripe_account": shop.account})
     caplog.set_level(logging.WARNING, logger="billing.stripe_api")
-    response = checkout(connected)
+    response = checkout(shop)
     assert response.status_code == 422, response.content
     body = response.json()
     assert body["code"] == "stripe_rejected"
@@ -48,21 +39,21 @@ def test_a_price_archived_in_the_stripe_dashboard_gives_422_with_our_message(con
     assert re.search(r"request id req_\w+", caplog.text) and "inactive" in caplog.text
 
 
-def test_an_object_gone_from_stripe_gives_409(connected, caplog):
+def test_an_object_gone_from_stripe_gives_409(shop, caplog):
     Tier.objects.filter(slug="pro", mode="test").update(stripe_price_id="price_deletedInStripe0000")
     caplog.set_level(logging.WARNING, logger="billing.stripe_api")
-    response = checkout(connected)
+    response = checkout(shop)
     assert response.status_code == 409, response.content
     body = response.json()
     assert body["code"] == "stripe_object_missing" and not STRIPE_ID.search(body["message"])
     assert "price_deletedInStripe0000" in caplog.text
 
 
-def test_stripe_unreachable_is_503_and_retryable(connected, settings):
+def test_stripe_unreachable_is_503_and_retryable(shop, settings):
     settings.STRIPE_API_BASE = "http://127.0.0.1:1"
     settings.STRIPE_MAX_NETWORK_RETRIES = 0
     stripe_api.reset_clients()
-    response = checkout(connected)
+    response = checkout(shop)
     assert response.status_code == 503 and response.json()["code"] == "stripe_unavailable"
 
 
@@ -91,8 +82,8 @@ def test_prices_stripe_can_charge_are_accepted(alice, price_cents, currency):
     assert tier.price_cents == price_cents
 
 
-def test_the_dashboard_shows_the_minimum_when_a_tier_is_saved_too_cheap(client, connected):
-    response = client.post(f"/dashboard/projects/{connected.project.public_id}/tiers/pro/?mode=test",
+def test_the_dashboard_shows_the_minimum_when_a_tier_is_saved_too_cheap(client, shop):
+    response = client.post(f"/dashboard/projects/{shop.project.public_id}/tiers/pro/?mode=test",
                            {"name": "Pro", "price_cents": 10, "currency": "usd", "interval": "month",
                             "monthly_limit": 500, "order": 1, "mode": "test"})
     assert response.status_code == 200
