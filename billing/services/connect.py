@@ -110,13 +110,17 @@ def stripe_connection_deauthorized(*, account_id: str, at: datetime) -> int:
 
 
 def stripe_disconnect(*, connection: StripeConnection) -> None:
-    """Deauthorize on Stripe and stop using the account. Tiers keep their (now foreign) ids
-    until another account is connected, which creates new ones."""
-    stripe_api.connect_deauthorize(mode=connection.mode, account=connection.account_id)
+    """Deauthorize on Stripe and stop using the account; the tiers forget their Stripe ids
+    (another account gets new ones). The connection's row stays locked while Stripe is told, so
+    the ``account.application.deauthorized`` event this sends can't mistake our own disconnect
+    for the owner revoking access: its handler waits, then finds the connection already ended."""
     with transaction.atomic():
-        StripeConnection.objects.filter(pk=connection.pk, disconnected_at__isnull=True).update(
-            disconnected_at=timezone.now()
-        )
+        locked = StripeConnection.objects.select_for_update().filter(pk=connection.pk,
+                                                                     disconnected_at__isnull=True).first()
+        if locked is None:
+            return
+        stripe_api.connect_deauthorize(mode=connection.mode, account=connection.account_id)
+        StripeConnection.objects.filter(pk=connection.pk).update(disconnected_at=timezone.now())
         Tier.objects.filter(project_id=connection.project_id, mode=connection.mode).update(
             stripe_product_id="", stripe_price_id=""
         )

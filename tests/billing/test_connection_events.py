@@ -137,3 +137,14 @@ def test_an_invoice_event_is_read_by_current_fields_only(shop):
     stripe_event_process(event_pk=event.pk)
     event.refresh_from_db()
     assert (event.status, event.note) == ("processed", "no subscription in the event")
+
+
+def test_disconnecting_from_the_dashboard_is_not_shown_as_a_revocation(client, shop, standin):
+    client.post(f"/dashboard/projects/{shop.project.public_id}/stripe/disconnect/", {"mode": "test"})
+    assert standin.wait_for_webhooks(10)
+    wait_until(lambda: StripeEvent.objects.filter(type="account.application.deauthorized")
+               .exclude(status="pending").exists())
+    connection = StripeConnection.objects.get(account_id=shop.account)
+    assert connection.disconnected_at is not None and connection.deauthorized_at is None
+    page = client.get(f"/dashboard/projects/{shop.project.public_id}/?mode=test").content.decode()
+    assert "was disconnected" not in page and "Connect Stripe (test)" in page
