@@ -6,7 +6,7 @@ from django.core.management import call_command
 
 from tenants.models import Platform
 
-from .conftest import pay, portal_click, wait_until
+from .conftest import pay, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
