@@ -99,6 +99,9 @@ def test_a_paused_subscription_drops_the_plan_and_resuming_restores_it(shop, sta
     handled = StripeEvent.objects.filter(type__in=["customer.subscription.paused", "customer.subscription.resumed"])
     assert sorted(handled.values_list("type", "status")) == [("customer.subscription.paused", "processed"),
                                                              ("customer.subscription.resumed", "processed")]
+    # Both were applied (the subscription re-read from Stripe), not passed over as unknown types.
+    assert all(note.startswith(f"subscription {subscription.stripe_subscription_id}: ")
+               for note in handled.values_list("note", flat=True))
 
 
 def test_a_payment_needing_authentication_is_explained_on_the_events_page(client, shop, standin):
