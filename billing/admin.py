@@ -1,4 +1,6 @@
 from django.contrib import admin, messages
+from djstripe import models as djstripe_models
+from djstripe.admin.admin import InvoiceAdmin as DjStripeInvoiceAdmin
 
 from .models import BillingCustomer, StripeConnection, StripeEvent, Subscription, Tier, TierPrice
 from .services import stripe_event_replay
@@ -28,11 +30,12 @@ class TierAdmin(admin.ModelAdmin):
 
 @admin.register(StripeConnection)
 class StripeConnectionAdmin(admin.ModelAdmin):
-    list_display = ["account_id", "project", "mode", "connected_at", "disconnected_at"]
-    list_filter = ["mode", ("disconnected_at", admin.EmptyFieldListFilter)]
+    list_display = ["account_id", "project", "mode", "connected_at", "disconnected_at", "charges_enabled"]
+    list_filter = ["mode", ("disconnected_at", admin.EmptyFieldListFilter),
+                   ("deauthorized_at", admin.EmptyFieldListFilter), "charges_enabled"]
     search_fields = ["account_id", "project__public_id", "project__name"]
     list_select_related = ["project"]
-    readonly_fields = ["project", "mode", "account_id", "scope", "connected_at", "disconnected_at"]
+    readonly_fields = [f.name for f in StripeConnection._meta.fields]
 
     def has_add_permission(self, request):
         return False
@@ -54,17 +57,18 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
 @admin.register(BillingCustomer)
 class BillingCustomerAdmin(admin.ModelAdmin):
-    list_display = ["stripe_customer_id", "end_user", "account_id", "created_at"]
+    list_display = ["stripe_customer_id", "end_user", "account_id", "created_at", "deleted_at"]
     search_fields = ["stripe_customer_id", "end_user__email", "account_id"]
     list_select_related = ["end_user"]
-    readonly_fields = ["end_user", "account_id", "stripe_customer_id", "created_at"]
+    readonly_fields = ["end_user", "account_id", "stripe_customer_id", "created_at", "deleted_at"]
 
 
 @admin.register(StripeEvent)
 class StripeEventAdmin(admin.ModelAdmin):
     """Support view of Connect events: failed ones show their error and can be replayed."""
 
-    list_display = ["stripe_event_id", "type", "status", "attempts", "project", "account_id", "received_at"]
+    list_display = ["stripe_event_id", "type", "status", "attempts", "project", "account_id", "received_at",
+                    "claimed_at"]
     list_filter = ["status", "type", "livemode"]
     search_fields = ["stripe_event_id", "account_id", "project__public_id"]
     list_select_related = ["project"]
@@ -83,3 +87,20 @@ class StripeEventAdmin(admin.ModelAdmin):
         replayed = sum(stripe_event_replay(event=event) for event in queryset)
         self.message_user(request, f"Queued {replayed} event(s) again; events in other states were left alone.",
                           messages.SUCCESS)
+
+
+# dj-stripe 2.11 reads ``Invoice.paid``, which Stripe removed in API version 2025-03-31: for an invoice
+# synced under the pinned version, its invoice list (a column) and change page (a read-only field)
+# raise KeyError. The platform plan's invoices are shown without it; ``status`` says whether one is paid.
+_REMOVED_INVOICE_FIELDS = {"paid"}
+
+
+class PlatformInvoiceAdmin(DjStripeInvoiceAdmin):
+    list_display = tuple(f for f in DjStripeInvoiceAdmin.list_display if f not in _REMOVED_INVOICE_FIELDS)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f for f in super().get_readonly_fields(request, obj) if f not in _REMOVED_INVOICE_FIELDS]
+
+
+admin.site.unregister(djstripe_models.Invoice)
+admin.site.register(djstripe_models.Invoice, PlatformInvoiceAdmin)

@@ -83,6 +83,14 @@ class StripeConnection(models.Model):
     scope = models.CharField(max_length=50, blank=True)
     connected_at = models.DateTimeField(auto_now_add=True)
     disconnected_at = models.DateTimeField(null=True, blank=True)
+    # Set when the account's owner revoked our access on Stripe's side (account.application.deauthorized).
+    deauthorized_at = models.DateTimeField(null=True, blank=True)
+    # The account as Stripe last described it (after OAuth, then on account.updated); null = not read yet.
+    charges_enabled = models.BooleanField(null=True, blank=True)
+    details_submitted = models.BooleanField(null=True, blank=True)
+    account_checked_at = models.DateTimeField(null=True, blank=True)
+    # The customer portal configuration we maintain on the account for this mode (billing_portal/configurations).
+    portal_configuration_id = models.CharField(max_length=255, blank=True)
 
     class Meta:
         constraints = [
@@ -100,14 +108,24 @@ class StripeConnection(models.Model):
     def __str__(self) -> str:
         return f"{self.account_id} ({self.mode})"
 
+    @property
+    def onboarding_incomplete(self) -> bool:
+        """Stripe said the account can't take payments yet (None = we haven't read the account)."""
+        return self.charges_enabled is False or self.details_submitted is False
+
 
 class BillingCustomer(models.Model):
-    """The Stripe Customer of an end user on a connected account (created once, reused)."""
+    """The Stripe Customer of an end user on a connected account (created once, reused).
+
+    ``deleted_at`` is set when Stripe says the customer was deleted (``customer.deleted``, or a call
+    naming it answers "no such customer"); the next checkout creates a new customer in its place.
+    """
 
     end_user = models.ForeignKey("tenants.EndUser", on_delete=models.CASCADE, related_name="billing_customers")
     account_id = models.CharField(max_length=255)
     stripe_customer_id = models.CharField(max_length=255)
     created_at = models.DateTimeField(auto_now_add=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -177,6 +195,8 @@ class StripeEvent(models.Model):
     last_error = models.TextField(blank=True)
     note = models.CharField(max_length=255, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
+    # When a worker last claimed it: a ``processing`` event claimed long ago belongs to a dead worker.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

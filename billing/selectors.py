@@ -13,14 +13,26 @@ def active_connection(*, project_id: int, mode: str) -> StripeConnection | None:
 
 
 def project_billing_summary(*, project: Project, mode: str) -> dict:
+    """What the project page shows about Stripe in this mode.
+
+    ``onboarding_incomplete``: the connected account can't take payments yet (its owner skipped
+    Stripe's onboarding), so checkouts will fail. ``revoked_connection``: with nothing connected,
+    the last connection if it ended because the account's owner revoked our access in Stripe.
+    """
     connection = active_connection(project_id=project.id, mode=mode)
+    revoked = None
+    if connection is None:
+        last = StripeConnection.objects.filter(project=project, mode=mode).order_by("-connected_at").first()
+        revoked = last if last is not None and last.deauthorized_at is not None else None
     events = StripeEvent.objects.filter(project=project, livemode=(mode == "live"))
     counts = events.aggregate(failed=Count("id", filter=Q(status=StripeEvent.Status.FAILED)),
                               total=Count("id"))
     subscriptions = Subscription.objects.filter(end_user__project=project, end_user__mode=mode,
                                                 status__in=Subscription.ACTIVE_STATUSES).count()
     return {"connection": connection, "failed_events": counts["failed"], "events": counts["total"],
-            "active_subscriptions": subscriptions}
+            "active_subscriptions": subscriptions,
+            "onboarding_incomplete": connection is not None and connection.onboarding_incomplete,
+            "revoked_connection": revoked}
 
 
 def tiers_for_project(*, project: Project, mode: str) -> QuerySet[Tier]:

@@ -1,9 +1,11 @@
 """The one module that talks to Stripe.
 
 Every function is keyword-only, runs with an explicit timeout, passes the connected account
-(``stripe_account``) when it acts for a project, and derives its idempotency key from local
-ids so a retry never creates a second object. Stripe's exceptions are turned into one error
-type, ``StripeError``, which says whether trying again can help.
+(``stripe_account``) when it acts for a project, and takes an idempotency key made by
+``idempotency_key`` (a hash of everything the request depends on), so a retry never creates a
+second object and a different request never replays an old one. Stripe's exceptions are turned
+into one error type, ``StripeError``, which says whether trying again can help and carries our
+own message: Stripe's text, ids and request id go to the log, not to API clients.
 
 With no real keys configured (``settings.STRIPE_USES_STANDIN``) the same calls go over HTTP
 to the local stand-in (``stripe_standin/``) at ``settings.STRIPE_API_BASE``.
@@ -12,7 +14,9 @@ to the local stand-in (``stripe_standin/``) at ``settings.STRIPE_API_BASE``.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
+import logging
 from typing import Any, Iterator
 from urllib.parse import urlencode
 
@@ -21,19 +25,43 @@ from django.conf import settings
 from stripe._base_address import BaseAddresses
 from stripe.oauth_error import OAuthError
 from stripe.params import PriceCreateParams, ProductCreateParams, ProductUpdateParams
+from stripe.params.billing_portal import ConfigurationCreateParams, ConfigurationUpdateParams
+from stripe.params.billing_portal._configuration_create_params import ConfigurationCreateParamsFeatures
 from stripe.params.checkout import SessionCreateParams, SessionListParams
 
+from dreamapi import jsonparse
 from dreamapi.errors import ApiError
+
+logger = logging.getLogger(__name__)
 
 # Pinned so objects have the shape this code was written against, whatever the account's default.
 API_VERSION = stripe.api_version
 
 
 class StripeError(ApiError):
-    """A Stripe call failed. ``retryable`` is True when trying again later can succeed."""
+    """A Stripe call failed. ``retryable`` is True when trying again later can succeed.
 
-    def __init__(self, message: str, *, retryable: bool, code: str = "stripe_error", status_code: int = 502) -> None:
+    ``stripe_code``/``stripe_param`` are Stripe's own error code and parameter (for callers that
+    react to one case, such as a deleted customer); they never reach API clients.
+    """
+
+    def __init__(self, message: str, *, retryable: bool, code: str = "stripe_error", status_code: int = 502,
+                 stripe_code: str | None = None, stripe_param: str | None = None) -> None:
         super().__init__(message, code=code, title="Stripe error", status_code=status_code, retryable=retryable)
+        self.stripe_code = stripe_code
+        self.stripe_param = stripe_param
+
+    def is_missing(self, param: str) -> bool:
+        """Stripe answered "no such …" for this parameter (the object was deleted on Stripe's side)."""
+        return self.stripe_code == "resource_missing" and self.stripe_param == param
+
+
+def idempotency_key(kind: str, *parts: Any) -> str:
+    """An idempotency key for a request that depends on ``parts`` (local ids, a version counter,
+    the request's parameters): the same request gets the same key; any difference, a new one.
+    Always 80 characters or fewer, far inside Stripe's limit of 255, whatever the parts hold."""
+    digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+    return f"{kind[:15]}-{digest}"
 
 
 def configure_globals() -> None:
@@ -74,17 +102,47 @@ def _options(*, account: str | None, idempotency_key: str | None = None) -> stri
     return options
 
 
+# Stripe's error codes we can explain in our own words (invalid requests, answered 422).
+_REJECTION_MESSAGES = {
+    "amount_too_small": "The amount is below Stripe's minimum charge for this currency.",
+    "amount_too_large": "The amount is above Stripe's maximum charge for this currency.",
+    "parameter_invalid_integer": "Stripe refused an amount or quantity we sent.",
+    "url_invalid": "Stripe refused one of the URLs (success, cancel or return URL).",
+}
+
+
 def _translate(exc: stripe.StripeError) -> StripeError:
-    retryable = isinstance(exc, (stripe.APIConnectionError, stripe.RateLimitError)) or (
-        isinstance(exc, stripe.APIError) and (exc.http_status or 500) >= 500
-    )
-    message = getattr(exc, "user_message", None) or str(exc) or type(exc).__name__
-    if isinstance(exc, stripe.APIConnectionError):
-        return StripeError("Stripe could not be reached; try again shortly.", retryable=True,
-                           code="stripe_unavailable", status_code=503)
-    if isinstance(exc, (stripe.AuthenticationError, stripe.PermissionError)):
-        return StripeError(f"Stripe refused the request: {message}", retryable=False, code="stripe_not_authorized")
-    return StripeError(f"Stripe: {message}", retryable=retryable)
+    """Our error for Stripe's: our own message and a status that says whose problem it is.
+    Stripe's message, code and request id are logged for support, never returned."""
+    code, param = getattr(exc, "code", None), getattr(exc, "param", None)
+    logger.warning("Stripe answered %s %s (code=%s, param=%s, request id %s): %s", exc.http_status,
+                   type(exc).__name__, code, param, exc.request_id, exc.user_message or exc)
+    error = functools.partial(StripeError, stripe_code=code, stripe_param=param)
+    if isinstance(exc, (stripe.APIConnectionError, stripe.RateLimitError)):
+        busy = "is receiving too many requests" if isinstance(exc, stripe.RateLimitError) else "could not be reached"
+        return error(f"Stripe {busy}; try again shortly.", retryable=True, code="stripe_unavailable",
+                     status_code=503)
+    if isinstance(exc, stripe.PermissionError):
+        return error("The Stripe account connected to this project no longer gives us access; connect it again "
+                     "in the dashboard.", retryable=False, code="stripe_not_connected", status_code=409)
+    if isinstance(exc, stripe.AuthenticationError):
+        return error("The platform's Stripe credentials were refused; the operators have to fix them.",
+                     retryable=False, code="stripe_misconfigured", status_code=502)
+    if isinstance(exc, stripe.IdempotencyError):
+        return error("A retried request did not match the first one Stripe saw; try again.", retryable=False,
+                     code="stripe_conflict", status_code=409)
+    if isinstance(exc, stripe.InvalidRequestError):
+        if code == "resource_missing" or exc.http_status == 404:
+            return error("Something this request relies on no longer exists in Stripe (a price, product or "
+                         "customer was deleted or archived there). Save the tier again, or reconnect Stripe.",
+                         retryable=False, code="stripe_object_missing", status_code=409)
+        message = _REJECTION_MESSAGES.get(code or "", "Stripe refused the request as this project is set up; "
+                                                      "check the project's Stripe settings and tiers.")
+        return error(message, retryable=False, code="stripe_rejected", status_code=422)
+    if isinstance(exc, stripe.APIError) and (exc.http_status or 500) >= 500:
+        return error("Stripe had a problem answering; try again shortly.", retryable=True,
+                     code="stripe_unavailable", status_code=502)
+    return error("Stripe refused the request.", retryable=False)
 
 
 class _translated:
@@ -216,12 +274,61 @@ def checkout_session_create(
     return session.id, str(session.url)
 
 
-def billing_portal_session_create(*, mode: str, account: str | None, customer: str, return_url: str) -> str:
+def billing_portal_session_create(*, mode: str, account: str | None, customer: str, return_url: str,
+                                  configuration: str | None) -> str:
     with _translated():
-        session = _client(mode).v1.billing_portal.sessions.create(
-            {"customer": customer, "return_url": return_url}, _options(account=account)
-        )
+        params: stripe.params.billing_portal.SessionCreateParams = {"customer": customer, "return_url": return_url}
+        if configuration:
+            params["configuration"] = configuration
+        session = _client(mode).v1.billing_portal.sessions.create(params, _options(account=account))
     return session.url
+
+
+def _portal_features(products: list[tuple[str, list[str]]]) -> ConfigurationCreateParamsFeatures:
+    """What end users may do in the portal: cancel at period end, switch between the listed prices
+    (the project's tiers), see their invoices, update their payment method."""
+    return {
+        "subscription_cancel": {"enabled": True, "mode": "at_period_end", "proration_behavior": "none"},
+        "subscription_update": {
+            "enabled": bool(products),
+            "default_allowed_updates": ["price"] if products else "",
+            "proration_behavior": "create_prorations",
+            "products": [{"product": product, "prices": prices} for product, prices in products] if products else "",
+        },
+        "invoice_history": {"enabled": True},
+        "payment_method_update": {"enabled": True},
+        "customer_update": {"enabled": False},
+    }
+
+
+def portal_configuration_create(*, mode: str, account: str, products: list[tuple[str, list[str]]],
+                                metadata: dict[str, str], idempotency_key: str) -> str:
+    """A customer portal configuration on the connected account. ``products`` lists (product, [prices])
+    a subscription may switch between. Returns its id (``bpc_…``)."""
+    params: ConfigurationCreateParams = {"features": _portal_features(products), "metadata": metadata}
+    with _translated():
+        config = _client(mode).v1.billing_portal.configurations.create(
+            params, _options(account=account, idempotency_key=idempotency_key)
+        )
+    return config.id
+
+
+def portal_configuration_update(*, mode: str, account: str, configuration: str,
+                                products: list[tuple[str, list[str]]]) -> None:
+    # An update takes the features in the same shape as creation (type-checked there).
+    features: Any = _portal_features(products)
+    params: ConfigurationUpdateParams = {"active": True, "features": features}
+    with _translated():
+        _client(mode).v1.billing_portal.configurations.update(configuration, params, _options(account=account))
+
+
+# --- connected accounts ------------------------------------------------------------------------
+
+
+def account_retrieve(*, mode: str, account: str) -> dict[str, Any]:
+    """The connected account as Stripe describes it (``charges_enabled``, ``details_submitted``…)."""
+    with _translated():
+        return _client(mode).v1.accounts.retrieve(account).to_dict()
 
 
 # --- subscriptions --------------------------------------------------------------------------
@@ -349,16 +456,34 @@ def webhook_event_from_request(*, payload: bytes, signature: str, secrets: list[
             last = exc
             break
         try:
-            event = json.loads(payload)
+            event = jsonparse.loads(payload)  # refuses NUL, lone surrogates, 1e999, deep nesting
         except ValueError as exc:
-            raise StripeError("The webhook body is not JSON.", retryable=False, code="invalid_payload",
-                              status_code=400) from exc
-        if not isinstance(event, dict) or "id" not in event or "type" not in event:
-            raise StripeError("The webhook body is not a Stripe event.", retryable=False, code="invalid_payload",
-                              status_code=400)
+            raise StripeError(f"The webhook body is not acceptable JSON: {exc}", retryable=False,
+                              code="invalid_payload", status_code=400) from exc
+        _check_event(event)
         return event
     raise StripeError(f"The Stripe signature does not verify: {last}", retryable=False,
                       code="invalid_signature", status_code=400)
+
+
+# What the events table can store; Stripe's own ids and types are far shorter.
+_EVENT_FIELD_LIMITS = {"id": 255, "type": 100, "account": 255}
+
+
+def _check_event(event: Any) -> None:
+    if not isinstance(event, dict):
+        raise StripeError("The webhook body is not a Stripe event.", retryable=False, code="invalid_payload",
+                          status_code=400)
+    for field, limit in _EVENT_FIELD_LIMITS.items():
+        value = event.get(field)
+        if field == "account" and value is None:
+            continue  # only events of connected accounts carry it
+        if not isinstance(value, str) or not 1 <= len(value) <= limit:
+            raise StripeError(f"The event's '{field}' must be a string of 1 to {limit} characters.",
+                              retryable=False, code="invalid_payload", status_code=400)
+    if not isinstance(event.get("livemode", False), bool):
+        raise StripeError("The event's 'livemode' must be true or false.", retryable=False, code="invalid_payload",
+                          status_code=400)
 
 
 # --- the platform's own account (the platform plan) -------------------------------------------

@@ -294,8 +294,9 @@ STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 # platform's own account. ``manage.py platformplan_setup`` creates one on the stand-in.
 PLATFORM_PLAN_PRICE_ID = _required("PLATFORM_PLAN_PRICE_ID", "")
 
-# dj-stripe keeps the platform's own billing of developers in sync.
-STRIPE_LIVE_MODE = env.bool("STRIPE_LIVE_MODE", default=False)
+# dj-stripe keeps the platform's own billing of developers in sync. Production bills developers
+# in live mode (a test card can't buy the plan there); elsewhere in test mode. Overridable.
+STRIPE_LIVE_MODE = env.bool("STRIPE_LIVE_MODE", default=PRODUCTION)
 DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_USE_NATIVE_JSONFIELD = True
 DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"

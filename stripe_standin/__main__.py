@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 
 from .server import StandinServer
 from .store import DEFAULT_PLATFORM_ACCOUNT_ID
@@ -21,13 +22,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--platform-webhook-url", default=env("STANDIN_PLATFORM_WEBHOOK_URL"))
     parser.add_argument("--platform-webhook-secret", default=env("STANDIN_PLATFORM_WEBHOOK_SECRET"))
     parser.add_argument("--platform-account-id", default=DEFAULT_PLATFORM_ACCOUNT_ID)
+    parser.add_argument("--state-file", default=env("STANDIN_STATE_FILE"),
+                        help="keep the data in this JSON file, so a restart keeps objects and connected accounts")
     parser.add_argument("--quiet", action="store_true", help="do not log requests")
     args = parser.parse_args(argv)
+    # `kill` (as ./dev run does on exit) stops it the way Ctrl-C does: the state file is written once more.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     StandinServer(
         args.host, args.port, public_base=args.public_base,
         connect_webhook_url=args.connect_webhook_url, connect_webhook_secret=args.connect_webhook_secret,
         platform_webhook_url=args.platform_webhook_url, platform_webhook_secret=args.platform_webhook_secret,
-        platform_account_id=args.platform_account_id, quiet=args.quiet,
+        platform_account_id=args.platform_account_id, quiet=args.quiet, state_file=args.state_file,
     ).serve_forever()
 
 

@@ -549,7 +549,7 @@ CHECKOUT_CREATE = {
     "locale": string(),
     "billing_address_collection": string(choices=("auto", "required")),
     "submit_type": string(choices=("auto", "book", "donate", "pay", "subscribe")),
-    "ui_mode": string(choices=("hosted",)),
+    "ui_mode": string(choices=("hosted_page",)),
     "automatic_tax": hash_of({"enabled": boolean()}),
     "tax_id_collection": hash_of({"enabled": boolean()}),
     "consent_collection": anything(),
@@ -611,6 +611,7 @@ def create_checkout_session(ctx: Ctx) -> dict[str, Any]:
     if not now + 1800 <= expires_at <= now + 86400:
         raise invalid("expires_at", "The `expires_at` timestamp must be between 30 minutes and 24 hours from "
                                     "Checkout Session creation.")
+    _check_minimum_amount(currency or "usd", sum(li["amount_total"] for li in line_items))
     if "metadata" in params:
         params["metadata"] = forms.merge_metadata({}, params["metadata"] or {})
     session = objects.checkout_session(store, livemode=ctx.livemode, params=params, currency=currency or "usd",
@@ -621,6 +622,14 @@ def create_checkout_session(ctx: Ctx) -> dict[str, Any]:
         key: params[key] for key in ("subscription_data", "payment_intent_data") if key in params
     }
     return session
+
+
+def _check_minimum_amount(currency: str, amount: int) -> None:
+    """Stripe refuses to charge less than its per-currency minimum (a free session is fine)."""
+    minimum = objects.MINIMUM_CHARGE.get(currency)
+    if minimum is not None and 0 < amount < minimum:
+        raise invalid("line_items", "The Checkout Session's total amount due must add up to at least "
+                                    f"{objects.format_amount(minimum, currency)} {currency}.")
 
 
 def _session_line_items(store: Store, session: dict[str, Any]) -> dict[str, Any]:
@@ -801,6 +810,16 @@ def cancel_subscription(ctx: Ctx, sub_id: str) -> dict[str, Any]:
     return sub
 
 
+@route("POST", "/v1/subscriptions/{sub_id}/resume")
+def resume_subscription(ctx: Ctx, sub_id: str) -> dict[str, Any]:
+    params = ctx.clean({"billing_cycle_anchor": string(choices=("now", "unchanged")),
+                        "proration_behavior": string(choices=("always_invoice", "create_prorations", "none")),
+                        "proration_date": integer()})
+    sub = ctx.get(sub_id, "subscription")
+    billing.resume(ctx.scope, sub, billing_cycle_anchor=params.get("billing_cycle_anchor", "now"))
+    return sub
+
+
 @route("GET", "/v1/subscription_items")
 def list_subscription_items(ctx: Ctx) -> dict[str, Any]:
     params = ctx.clean({"subscription": string()}, listing=True)
@@ -907,22 +926,6 @@ def retrieve_payment_method(ctx: Ctx, pm_id: str) -> dict[str, Any]:
 def retrieve_charge(ctx: Ctx, charge_id: str) -> dict[str, Any]:
     ctx.clean({})
     return ctx.get(charge_id, "charge")
-
-
-# -- customer portal ----------------------------------------------------------------------------------
-
-
-@route("POST", "/v1/billing_portal/sessions")
-def create_portal_session(ctx: Ctx) -> dict[str, Any]:
-    params = ctx.clean({"customer": string(blank=False), "return_url": url(), "configuration": string(),
-                        "locale": string(), "on_behalf_of": string(),
-                        "flow_data": unsupported("Deep-linked portal flows are not simulated.")})
-    _require(params, "customer")
-    ctx.get(params["customer"], "customer", param="customer")
-    session = objects.portal_session(ctx.store, livemode=ctx.livemode, customer_id=params["customer"],
-                                     return_url=params.get("return_url"), configuration=params.get("configuration"),
-                                     locale=params.get("locale"))
-    return ctx.scope.add(session)
 
 
 # -- events --------------------------------------------------------------------------------------------

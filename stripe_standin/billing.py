@@ -8,15 +8,20 @@ All functions expect the caller to hold ``store.lock``.
 
 Event sequences (each event carries a snapshot of its object at that moment):
 
-* Checkout, subscription mode: [customer.created], customer.subscription.created,
-  invoice.created, invoice.finalized, payment_intent.succeeded, invoice.paid,
-  invoice.payment_succeeded, checkout.session.completed
+* Checkout, subscription mode: [customer.created], customer.subscription.created
+  (``incomplete``), invoice.created, invoice.finalized, payment_intent.succeeded,
+  invoice.paid, invoice.payment_succeeded, customer.subscription.updated (``active``),
+  checkout.session.completed
 * Checkout, payment mode: [customer.created], payment_intent.succeeded,
   checkout.session.completed
 * renewal: customer.subscription.updated, invoice.created, invoice.finalized,
   payment_intent.succeeded, invoice.paid, invoice.payment_succeeded
 * failed renewal (control API): invoice.created, invoice.finalized,
   payment_intent.payment_failed, invoice.payment_failed, customer.subscription.updated
+* renewal needing authentication (control API): invoice.created, invoice.finalized,
+  payment_intent.requires_action, invoice.payment_action_required, customer.subscription.updated
+* pause (control API): customer.subscription.updated, customer.subscription.paused;
+  resume: customer.subscription.resumed, customer.subscription.updated [, invoice sequence]
 * refund (full or partial): refund.created, charge.refunded
 """
 
@@ -58,6 +63,15 @@ class Scope:
 
     def product_names(self) -> dict[str, str]:
         return {p["id"]: p["name"] for p in self.store.find("product", account=self.account, livemode=self.livemode)}
+
+
+def period_start(sub: dict[str, Any]) -> int:
+    """The subscription's current period, which since API 2025-03-31 lives on its items."""
+    return min(item["current_period_start"] for item in sub["items"]["data"])
+
+
+def period_end(sub: dict[str, Any]) -> int:
+    return min(item["current_period_end"] for item in sub["items"]["data"])
 
 
 def previous_attributes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -191,6 +205,10 @@ def start_subscription(scope: Scope, customer: dict[str, Any], line_items: list[
     invoice = _draft_invoice(scope, sub, customer, "subscription_create")
     scope.emit("customer.subscription.created", sub)
     _charge_invoice(scope, invoice, customer, pm, "Subscription creation")
+    # As on Stripe: the subscription starts incomplete and becomes active once its first invoice is paid.
+    before = copy.deepcopy(sub)
+    sub["status"] = "active"
+    emit_if_changed(scope, before, sub)
     return sub, invoice
 
 
@@ -237,7 +255,7 @@ def _pay_open_invoice(scope: Scope, invoice: dict[str, Any], customer: dict[str,
                             customer_id=customer["id"], pm=pm, metadata={}, description=description)
     _record_invoice_payment(scope, invoice, pi, "paid")
     invoice.update({
-        "status": "paid", "paid": True, "attempted": True, "attempt_count": invoice["attempt_count"] + 1,
+        "status": "paid", "attempted": True, "attempt_count": invoice["attempt_count"] + 1,
         "amount_paid": invoice["amount_due"], "amount_remaining": 0, "next_payment_attempt": None,
     })
     invoice["status_transitions"]["paid_at"] = now
@@ -287,16 +305,13 @@ def _default_pm(scope: Scope, sub: dict[str, Any]) -> dict[str, Any] | None:
 def renew(scope: Scope, sub: dict[str, Any]) -> None:
     """Roll a subscription into its next period and collect the renewal invoice."""
     before = copy.deepcopy(sub)
-    start = sub["current_period_end"]
+    start = period_end(sub)
     for item in sub["items"]["data"]:
         recurring = item["price"]["recurring"]
         item["current_period_start"] = start
         item["current_period_end"] = objects.add_interval(start, recurring["interval"], recurring["interval_count"])
-    sub["current_period_start"] = start
-    sub["current_period_end"] = min(item["current_period_end"] for item in sub["items"]["data"])
     customer = scope.get(sub["customer"], "customer")
-    invoice = _draft_invoice(scope, sub, customer, "subscription_cycle",
-                             period=(before["current_period_start"], start))
+    invoice = _draft_invoice(scope, sub, customer, "subscription_cycle", period=(period_start(before), start))
     scope.emit("customer.subscription.updated", sub, previous_attributes(before, sub))
     _charge_invoice(scope, invoice, customer, _default_pm(scope, sub), "Subscription update")
 
@@ -311,7 +326,7 @@ def apply_cancel_at_period_end(scope: Scope, sub: dict[str, Any], cancel: bool) 
     if cancel == sub["cancel_at_period_end"]:
         return
     sub["cancel_at_period_end"] = cancel
-    sub["cancel_at"] = sub["current_period_end"] if cancel else None
+    sub["cancel_at"] = period_end(sub) if cancel else None
     sub["canceled_at"] = scope.store.now() if cancel else None
     sub["cancellation_details"]["reason"] = "cancellation_requested" if cancel else None
 
@@ -340,6 +355,7 @@ def change_items(scope: Scope, sub: dict[str, Any], changes: list[dict[str, Any]
     """Apply ``items[i][id|price|quantity|deleted]`` changes (prices already validated)."""
     store = scope.store
     data = sub["items"]["data"]
+    start, end = period_start(sub), period_end(sub)  # new items join the current period
     for change in changes:
         if "id" in change:
             item = next(i for i in data if i["id"] == change["id"])
@@ -354,8 +370,7 @@ def change_items(scope: Scope, sub: dict[str, Any], changes: list[dict[str, Any]
         else:
             data.append(objects.subscription_item(
                 store, p=copy.deepcopy(change["price"]), quantity=change.get("quantity", 1),
-                subscription_id=sub["id"], period_start=sub["current_period_start"],
-                period_end=sub["current_period_end"]))
+                subscription_id=sub["id"], period_start=start, period_end=end))
     if not data:
         raise StripeError(400, "A subscription must have at least one active plan.", param="items")
 
@@ -378,7 +393,6 @@ def realign_period_after_change(scope: Scope, sub: dict[str, Any], before: dict[
     end = objects.add_interval(now, *new_interval)
     for item in sub["items"]["data"]:
         item["current_period_start"], item["current_period_end"] = now, end
-    sub["current_period_start"], sub["current_period_end"] = now, end
     sub["billing_cycle_anchor"] = now
     if sub["cancel_at_period_end"]:
         sub["cancel_at"] = end
@@ -388,8 +402,11 @@ def realign_period_after_change(scope: Scope, sub: dict[str, Any], before: dict[
     _charge_invoice(scope, invoice, customer, _default_pm(scope, sub), "Subscription update")
 
 
-def fail_payment(scope: Scope, sub: dict[str, Any]) -> dict[str, Any]:
-    """Simulate a declined renewal: open invoice, failed payment, subscription past_due."""
+def fail_payment(scope: Scope, sub: dict[str, Any], *, authentication_required: bool = False) -> dict[str, Any]:
+    """Simulate a renewal that isn't paid: open invoice, subscription past_due. The card is declined
+    (``payment_intent.payment_failed``, ``invoice.payment_failed``) or, with ``authentication_required``,
+    the bank asks the customer to authenticate (``payment_intent.requires_action``,
+    ``invoice.payment_action_required``)."""
     store = scope.store
     before = copy.deepcopy(sub)
     customer = scope.get(sub["customer"], "customer")
@@ -400,24 +417,67 @@ def fail_payment(scope: Scope, sub: dict[str, Any]) -> dict[str, Any]:
     pi = objects.payment_intent(store, livemode=scope.livemode, amount=invoice["amount_due"],
                                 currency=invoice["currency"], customer_id=customer["id"],
                                 payment_method_id=None, metadata={}, description="Subscription update")
-    pi.update({
-        "status": "requires_payment_method",
-        "amount_received": 0,
-        "last_payment_error": {
-            "code": "card_declined", "decline_code": "generic_decline", "doc_url":
-            "https://stripe.com/docs/error-codes/card-declined", "message": "Your card was declined.",
-            "payment_method": copy.deepcopy(pm), "type": "card_error",
-        },
-    })
+    pi["amount_received"] = 0
+    if authentication_required:
+        pi.update({
+            "status": "requires_action",
+            "payment_method": pm["id"] if pm else None,
+            "next_action": {"type": "use_stripe_sdk", "use_stripe_sdk": {"type": "three_d_secure_redirect"}},
+        })
+    else:
+        pi.update({
+            "status": "requires_payment_method",
+            "last_payment_error": {
+                "code": "card_declined", "decline_code": "generic_decline", "doc_url":
+                "https://stripe.com/docs/error-codes/card-declined", "message": "Your card was declined.",
+                "payment_method": copy.deepcopy(pm), "type": "card_error",
+            },
+        })
     scope.add(pi)
     _record_invoice_payment(scope, invoice, pi, "open")
-    scope.emit("payment_intent.payment_failed", pi)
+    scope.emit("payment_intent.requires_action" if authentication_required else "payment_intent.payment_failed", pi)
     invoice.update({"attempted": True, "attempt_count": 1,
-                    "next_payment_attempt": store.now() + 3 * 86400})
-    scope.emit("invoice.payment_failed", invoice)
+                    "next_payment_attempt": None if authentication_required else store.now() + 3 * 86400})
+    scope.emit("invoice.payment_action_required" if authentication_required else "invoice.payment_failed", invoice)
     sub["status"] = "past_due"
     scope.emit("customer.subscription.updated", sub, previous_attributes(before, sub))
     return invoice
+
+
+def pause(scope: Scope, sub: dict[str, Any]) -> None:
+    """What Stripe does when a trial ends without a payment method and the subscription is set to
+    pause (the stand-in has no trials, so the control API triggers it directly)."""
+    if sub["status"] not in ("active", "trialing"):
+        raise StripeError(400, f"Only active or trialing subscriptions can be paused; '{sub['id']}' is "
+                               f"{sub['status']}.")
+    before = copy.deepcopy(sub)
+    sub["status"] = "paused"
+    scope.emit("customer.subscription.updated", sub, previous_attributes(before, sub))
+    scope.emit("customer.subscription.paused", sub)
+
+
+def resume(scope: Scope, sub: dict[str, Any], *, billing_cycle_anchor: str = "now") -> None:
+    """``POST /v1/subscriptions/{id}/resume``: active again; with ``billing_cycle_anchor=now`` (Stripe's
+    default) a new period starts now and its invoice is charged."""
+    if sub["status"] != "paused":
+        raise StripeError(400, f"Subscription '{sub['id']}' is not paused, so it cannot be resumed.")
+    before = copy.deepcopy(sub)
+    sub["status"] = "active"
+    invoice = None
+    if billing_cycle_anchor == "now":
+        now = scope.store.now()
+        for item in sub["items"]["data"]:
+            recurring = item["price"]["recurring"]
+            item["current_period_start"] = now
+            item["current_period_end"] = objects.add_interval(now, recurring["interval"], recurring["interval_count"])
+        sub["billing_cycle_anchor"] = now
+        customer = scope.get(sub["customer"], "customer")
+        invoice = _draft_invoice(scope, sub, customer, "subscription_cycle")
+    scope.emit("customer.subscription.resumed", sub)
+    scope.emit("customer.subscription.updated", sub, previous_attributes(before, sub))
+    if invoice is not None:
+        _charge_invoice(scope, invoice, scope.get(sub["customer"], "customer"), _default_pm(scope, sub),
+                        "Subscription update")
 
 
 def pay_invoice(scope: Scope, invoice: dict[str, Any]) -> dict[str, Any]:
@@ -454,13 +514,13 @@ def process_due(store: Store) -> list[str]:
             done.append(f"{obj['id']}: expired")
         elif kind == "subscription" and obj["status"] in ("active", "past_due", "trialing"):
             scope = Scope.of(store, rec)
-            while obj["status"] != "canceled" and obj["current_period_end"] <= now:
+            while obj["status"] != "canceled" and period_end(obj) <= now:
                 if obj["cancel_at_period_end"]:
-                    cancel_now(scope, obj, ended_at=obj["current_period_end"])
+                    cancel_now(scope, obj, ended_at=period_end(obj))
                     done.append(f"{obj['id']}: canceled at period end")
                 elif obj["status"] == "active":
                     renew(scope, obj)
-                    done.append(f"{obj['id']}: renewed until {obj['current_period_end']}")
+                    done.append(f"{obj['id']}: renewed until {period_end(obj)}")
                 else:
                     break  # past_due subscriptions wait for their open invoice to be paid
     return done

@@ -14,17 +14,30 @@
 ``POST /_standin/clock/advance``            ``{"seconds": N}``, then renew/cancel/expire what is due
 ``POST /_standin/reset``                    forget all data (config is kept)
 ``POST /_standin/subscriptions/{id}/fail_payment``  declined renewal -> past_due
+                                            (``{"authentication_required": true}``: the bank
+                                            asks for 3-D Secure instead)
+``POST /_standin/subscriptions/{id}/pause`` the subscription pauses (as when a trial ends
+                                            without a payment method)
 ``GET  /_standin/accounts``                 platform and connected accounts with their state
+``POST /_standin/accounts/{id}``            ``{"onboarding_complete": bool}``: the owner
+                                            finishes (or owes) onboarding -> account.updated
+``POST /_standin/accounts/{id}/deauthorize``  the owner disconnects the platform in their
+                                            Dashboard (``{"livemode": false}``)
+``POST /_standin/accounts/{id}/portal_default``  the owner saves portal settings in the
+                                            Dashboard: a default configuration
+                                            (``{"livemode": false, "features": {...}}``)
+``GET  /_standin/requests``                 the /v1 requests received since the last reset
 ==========================================  ================================================
 """
 
 from __future__ import annotations
 
+import copy
 import datetime
 import re
 from typing import Any
 
-from . import billing
+from . import billing, oauth, objects, portal
 from .responses import Response, json_response
 from .store import Store
 from .webhooks import Dispatcher
@@ -79,9 +92,17 @@ def _route(store: Store, dispatcher: Dispatcher, method: str, path: str, body: d
     if path == "/_standin/reset" and method == "POST":
         store.reset()
         return {"reset": True}
-    match = re.fullmatch(r"/_standin/subscriptions/([^/]+)/fail_payment", path)
+    match = re.fullmatch(r"/_standin/subscriptions/([^/]+)/(fail_payment|pause)", path)
     if match and method == "POST":
-        return fail_payment(store, match.group(1))
+        if match.group(2) == "pause":
+            return pause(store, match.group(1))
+        return fail_payment(store, match.group(1), authentication_required=body.get("authentication_required") is True)
+    match = re.fullmatch(r"/_standin/accounts/([^/]+)(/deauthorize|/portal_default)?", path)
+    if match and method == "POST":
+        return account_action(store, match.group(1), match.group(2) or "", body)
+    if path == "/_standin/requests" and method == "GET":
+        with store.lock:
+            return {"requests": list(store.request_log)}
     if path == "/_standin/accounts" and method == "GET":
         with store.lock:
             return {"accounts": [
@@ -134,12 +155,52 @@ def advance_clock(store: Store, seconds: int) -> list[str]:
         return billing.process_due(store)
 
 
-def fail_payment(store: Store, sub_id: str) -> dict[str, Any]:
+def _subscription(store: Store, sub_id: str) -> Any:
+    rec = store.record(sub_id)
+    if rec is None or rec.obj.get("object") != "subscription":
+        raise ControlError(404, f"No such subscription: {sub_id}")
+    return rec
+
+
+def fail_payment(store: Store, sub_id: str, *, authentication_required: bool = False) -> dict[str, Any]:
     with store.lock:
-        rec = store.record(sub_id)
-        if rec is None or rec.obj.get("object") != "subscription":
-            raise ControlError(404, f"No such subscription: {sub_id}")
+        rec = _subscription(store, sub_id)
         if rec.obj["status"] not in ("active", "past_due"):
             raise ControlError(400, f"Subscription {sub_id} is {rec.obj['status']}")
-        invoice = billing.fail_payment(billing.Scope.of(store, rec), rec.obj)
+        invoice = billing.fail_payment(billing.Scope.of(store, rec), rec.obj,
+                                       authentication_required=authentication_required)
         return {"invoice": invoice, "subscription": rec.obj}
+
+
+def pause(store: Store, sub_id: str) -> dict[str, Any]:
+    with store.lock:
+        rec = _subscription(store, sub_id)
+        if rec.obj["status"] not in ("active", "trialing"):
+            raise ControlError(400, f"Subscription {sub_id} is {rec.obj['status']}")
+        billing.pause(billing.Scope.of(store, rec), rec.obj)
+        return {"subscription": rec.obj}
+
+
+def account_action(store: Store, account_id: str, action: str, body: dict[str, Any]) -> dict[str, Any]:
+    """What a connected account's owner does in their own Dashboard."""
+    livemode = body.get("livemode") is True
+    with store.lock:
+        state = store.active_account(account_id)
+        if state is None or not state.connected:
+            raise ControlError(404, f"No connected account {account_id}")
+        if action == "/deauthorize":
+            oauth.revoke_access(store, state, livemode)
+            return {"deauthorized": account_id}
+        if action == "/portal_default":
+            features = body.get("features") or {"subscription_cancel": {"enabled": True},
+                                                 "invoice_history": {"enabled": True}}
+            return portal.save_default(store, account_id, livemode, features)
+        if not isinstance(body.get("onboarding_complete"), bool):
+            raise ControlError(400, "'onboarding_complete' must be true or false")
+        before = copy.deepcopy(state.obj)
+        objects.set_onboarding(state.obj, complete=body["onboarding_complete"])
+        changed = billing.previous_attributes(before, state.obj)
+        if changed:
+            store.emit("account.updated", state.obj, account=account_id, livemode=livemode,
+                       previous_attributes=changed)
+        return state.obj

@@ -74,6 +74,8 @@ def authorize_decision(store: Store, form: dict[str, Any]) -> Response:
         account = objects.account(
             store, store.new_id("acct_", 16), name=params.get("business_name") or f"Stand-in Shop {number}",
             email=params.get("email") or None, connected=True,
+            # Stripe lets a new account's owner skip the details form: the account then can't charge yet.
+            onboarded=params.get("skip_onboarding") != "1",
         )
         store.accounts[account["id"]] = AccountState(obj=account, connected=True, client_id=params["client_id"])
         code = store.new_id("ac_", 32)
@@ -149,7 +151,18 @@ def deauthorize(store: Store, livemode: bool, form: dict[str, Any]) -> dict[str,
     if state is None or not state.connected or (state.client_id and state.client_id != client_id):
         raise OAuthError(401, "invalid_client", f"This application is not connected to stripe account "
                                                 f"{account_id}, or that account does not exist.")
-    store.emit("account.application.deauthorized", _application(client_id), account=account_id, livemode=livemode)
+    revoke_access(store, state, livemode)
+    return {"stripe_user_id": account_id}
+
+
+def revoke_access(store: Store, state: AccountState, livemode: bool) -> None:
+    """End the platform's access to a connected account (the platform deauthorized it, or the account's
+    owner disconnected the platform in their Dashboard): the event, then every token stops working."""
+    account_id = state.obj["id"]
+    # An account created with POST /v1/accounts has no OAuth client: name the platform's default one.
+    client_id = state.client_id or "ca_standin_platform"
+    store.emit("account.application.deauthorized", _application(client_id), account=account_id,
+               livemode=livemode)
     state.deauthorized = True
     for tok, owner in list(store.access_tokens.items()):
         if owner == account_id:
@@ -158,4 +171,3 @@ def deauthorize(store: Store, livemode: bool, form: dict[str, Any]) -> dict[str,
     for tok, owner in list(store.refresh_tokens.items()):
         if owner == account_id:
             del store.refresh_tokens[tok]
-    return {"stripe_user_id": account_id}

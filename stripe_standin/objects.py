@@ -3,12 +3,10 @@
 The shapes follow Stripe's API reference for the ``dahlia`` API versions:
 subscription periods live on the subscription *items*, an invoice points at
 its subscription through ``parent.subscription_details`` and at its lines'
-prices through ``pricing.price_details``.
-
-A few fields Stripe removed in 2025 are still included because dj-stripe 2.11
-reads them from the object (see ``LEGACY`` comments): ``current_period_start``
-/ ``current_period_end`` on the subscription, ``subscription`` and ``paid`` on
-the invoice. Code written against the real API must not rely on them.
+prices through ``pricing.price_details``. Fields Stripe removed (the
+subscription's top-level ``current_period_*``, the invoice's ``subscription``
+and ``paid``) are not emitted; ``tests/stripe_standin/test_shapes.py`` checks
+every object against stripe-python's typed resources of the pinned version.
 
 Builders only build dicts; storing them and emitting events is the caller's job.
 """
@@ -25,6 +23,12 @@ if TYPE_CHECKING:
 ZERO_DECIMAL_CURRENCIES = frozenset(
     "bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split()
 )
+# Stripe's minimum charge per currency, in minor units (docs.stripe.com/currencies#minimum-and-maximum-charge-amounts).
+MINIMUM_CHARGE = {
+    "usd": 50, "aed": 200, "aud": 50, "bgn": 100, "brl": 50, "cad": 50, "chf": 50, "czk": 1500, "dkk": 250,
+    "eur": 50, "gbp": 30, "hkd": 400, "huf": 17500, "inr": 50, "jpy": 50, "mxn": 1000, "myr": 200, "nok": 300,
+    "nzd": 50, "pln": 200, "ron": 200, "sek": 300, "sgd": 50, "thb": 1000,
+}
 CURRENCY_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "cad": "CA$", "aud": "A$", "chf": "CHF "}
 
 
@@ -71,9 +75,10 @@ def account(
     account_type: str = "standard",
     country: str = "US",
     metadata: dict[str, str] | None = None,
+    onboarded: bool = True,
 ) -> dict[str, Any]:
     now = store.now()
-    return {
+    result = {
         "id": account_id,
         "object": "account",
         "business_profile": {
@@ -131,6 +136,20 @@ def account(
         "tos_acceptance": {"date": now, "ip": "127.0.0.1", "user_agent": None},
         "type": account_type,
     }
+    set_onboarding(result, complete=onboarded)
+    return result
+
+
+# What a new Standard account still owes Stripe when its owner skipped onboarding.
+ONBOARDING_REQUIREMENTS = ["business_profile.url", "business_type", "external_account", "tos_acceptance.date"]
+
+
+def set_onboarding(acct: dict[str, Any], *, complete: bool) -> None:
+    """Finished onboarding: charges and payouts enabled. Unfinished: both disabled, details due."""
+    acct["charges_enabled"] = acct["payouts_enabled"] = acct["details_submitted"] = complete
+    due = [] if complete else list(ONBOARDING_REQUIREMENTS)
+    acct["requirements"].update(currently_due=due, eventually_due=list(due), past_due=list(due),
+                                disabled_reason=None if complete else "requirements.past_due")
 
 
 def _requirements() -> dict[str, Any]:
@@ -510,19 +529,20 @@ def checkout_session(store: "Store", *, livemode: bool, params: dict[str, Any], 
         "subscription": None,
         "success_url": params.get("success_url"),
         "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
-        "ui_mode": "hosted",
+        "ui_mode": "hosted_page",
         "url": f"{store.config.public_base}/checkout/{session_id}",
         "wallet_options": None,
     }
 
 
 def portal_session(store: "Store", *, livemode: bool, customer_id: str, return_url: str | None,
-                   configuration: str | None, locale: str | None) -> dict[str, Any]:
+                   configuration: str, locale: str | None) -> dict[str, Any]:
     session_id = store.new_id("bps_")
     return {
         "id": session_id,
         "object": "billing_portal.session",
-        "configuration": configuration or "bpc_standin_default",
+        "configuration": configuration,
+        "customer_account": None,
         "created": store.now(),
         "customer": customer_id,
         "flow": None,
@@ -570,6 +590,7 @@ def subscription(store: "Store", *, sub_id: str, livemode: bool, customer_id: st
         "billing_cycle_anchor": period_start,
         "billing_cycle_anchor_config": None,
         "billing_mode": {"flexible": None, "type": "classic"},
+        "billing_schedules": [],
         "billing_thresholds": None,
         "cancel_at": None,
         "cancel_at_period_end": False,
@@ -578,9 +599,6 @@ def subscription(store: "Store", *, sub_id: str, livemode: bool, customer_id: st
         "collection_method": "charge_automatically",
         "created": now,
         "currency": currency,
-        # LEGACY: removed from Subscription in API 2025-03-31; dj-stripe 2.11 still reads them.
-        "current_period_end": period_end,
-        "current_period_start": period_start,
         "customer": customer_id,
         "days_until_due": None,
         "default_payment_method": default_payment_method,
@@ -604,7 +622,8 @@ def subscription(store: "Store", *, sub_id: str, livemode: bool, customer_id: st
         "pending_update": None,
         "schedule": None,
         "start_date": now,
-        "status": "active",
+        # Checkout creates it incomplete; paying the first invoice makes it active.
+        "status": "incomplete",
         "test_clock": None,
         "transfer_data": None,
         "trial_end": None,
@@ -648,6 +667,7 @@ def invoice_line(store: "Store", *, invoice_id: str, item: dict[str, Any], produ
             "unit_amount_decimal": p["unit_amount_decimal"],
         },
         "quantity": item["quantity"],
+        "subtotal": amount,
         "taxes": [],
     }
 
@@ -718,8 +738,6 @@ def invoice(store: "Store", *, livemode: bool, customer: dict[str, Any], sub: di
         "next_payment_attempt": None,
         "number": None,
         "on_behalf_of": None,
-        # LEGACY: replaced by status == "paid" in API 2025-03-31; dj-stripe 2.11 still reads it.
-        "paid": False,
         "parent": {
             "quote_details": None,
             "subscription_details": {"metadata": dict(sub["metadata"]), "subscription": sub["id"]},
@@ -740,8 +758,6 @@ def invoice(store: "Store", *, livemode: bool, customer: dict[str, Any], sub: di
         "status": "draft",
         "status_transitions": {"finalized_at": None, "marked_uncollectible_at": None, "paid_at": None,
                                "voided_at": None},
-        # LEGACY: moved to parent.subscription_details.subscription in API 2025-03-31 (dj-stripe reads it).
-        "subscription": sub["id"],
         "subtotal": total,
         "subtotal_excluding_tax": total,
         "test_clock": None,

@@ -144,41 +144,94 @@ def pay_checkout(store: Store, session_id: str, form: dict[str, Any]) -> Respons
 PORTAL_ACTIONS = ("cancel_at_period_end", "renew", "cancel_now", "switch")
 
 
-def _portal_session(store: Store, portal_id: str) -> tuple[dict[str, Any], billing.Scope] | None:
+def _portal_session(store: Store, portal_id: str) -> tuple[dict[str, Any], billing.Scope, dict[str, Any]] | None:
     rec = store.record(portal_id)
     if rec is None or rec.obj.get("object") != "billing_portal.session":
         return None
-    return rec.obj, billing.Scope.of(store, rec)
+    config = store.records[rec.obj["configuration"]].obj
+    return rec.obj, billing.Scope.of(store, rec), config
+
+
+def switch_options(store: Store, scope: billing.Scope, config: dict[str, Any],
+                   sub: dict[str, Any]) -> list[dict[str, Any]]:
+    """The prices this subscription may switch to: only those the configuration lists."""
+    update = config["features"]["subscription_update"]
+    if not update["enabled"] or "price" not in update["default_allowed_updates"]:
+        return []
+    current = sub["items"]["data"][0]["price"]
+    listed = [price_id for product in update["products"] for price_id in product["prices"]]
+    options = []
+    for price_id in listed:
+        rec = store.record(price_id)
+        if rec is None or rec.account != scope.account or rec.livemode != scope.livemode:
+            continue
+        price = rec.obj
+        if price["active"] and price["id"] != current["id"] and price["currency"] == current["currency"]:
+            options.append(price)
+    return options
 
 
 def portal_page(store: Store, portal_id: str) -> Response:
     found = _portal_session(store, portal_id)
     if found is None:
         return message_page(404, "Not found", "This billing portal session does not exist.")
-    portal, scope = found
+    portal, scope, config = found
+    features = config["features"]
     account_name = store.account_name(scope.account)
     customer = scope.get(portal["customer"], "customer")
     names = scope.product_names()
     subs = store.find("subscription", account=scope.account, livemode=scope.livemode,
                       where=lambda s: s["customer"] == customer["id"])
-    prices = store.find("price", account=scope.account, livemode=scope.livemode,
-                        where=lambda p: p["active"] and p["type"] == "recurring")
-    sections = [_subscription_section(portal_id, sub, names, prices) for sub in subs]
+    sections = [_subscription_section(portal_id, sub, names, features["subscription_cancel"],
+                                      switch_options(store, scope, config, sub)) for sub in subs]
+    extra = ""
+    if features["payment_method_update"]["enabled"]:
+        extra += _payment_method_section(store, customer, subs)
+    if features["invoice_history"]["enabled"]:
+        invoices = store.find("invoice", account=scope.account, livemode=scope.livemode,
+                              where=lambda i: i["customer"] == customer["id"] and i["status"] != "draft")
+        extra += _invoice_history(invoices)
     back = (f"<p><a href=\"{esc(portal['return_url'])}\">Return to {esc(account_name)}</a></p>"
             if portal["return_url"] else "")
+    headline = config["business_profile"]["headline"]
     body = (
         f"<h1>{esc(account_name)}: billing</h1>"
         "<p class=\"notice\">Stripe stand-in customer portal (test mode).</p>"
-        f"<p>Signed in as <strong>{esc(customer.get('email') or customer['id'])}</strong>.</p>"
+        + (f"<p>{esc(headline)}</p>" if headline else "")
+        + f"<p>Signed in as <strong>{esc(customer.get('email') or customer['id'])}</strong>.</p>"
         "<h2>Subscriptions</h2>"
         + ("".join(sections) if sections else "<p>You have no subscriptions.</p>")
+        + extra
         + back
     )
     return html_response(200, layout(f"{account_name} billing", body))
 
 
-def _subscription_section(portal_id: str, sub: dict[str, Any], names: dict[str, str],
-                          prices: list[dict[str, Any]]) -> str:
+def _payment_method_section(store: Store, customer: dict[str, Any], subs: list[dict[str, Any]]) -> str:
+    pm_id = customer["invoice_settings"].get("default_payment_method") or next(
+        (s["default_payment_method"] for s in subs if s.get("default_payment_method")), None)
+    rec = store.record(pm_id) if pm_id else None
+    card = rec.obj["card"] if rec else None
+    shown = f"{esc(card['brand'].title())} ending in {esc(card['last4'])}" if card else "No payment method on file."
+    return (f"<section aria-labelledby=\"payment-method\"><h2 id=\"payment-method\">Payment method</h2>"
+            f"<p>{shown}</p><p><small>The stand-in does not collect new cards.</small></p></section>")
+
+
+def _invoice_history(invoices: list[dict[str, Any]]) -> str:
+    rows = "".join(
+        f"<tr><td>{esc(date(i['created']))}</td><td>{esc(objects.format_amount(i['total'], i['currency']))}</td>"
+        f"<td>{esc(i['status'])}</td><td><a href=\"{esc(i['hosted_invoice_url'])}\">{esc(i['number'])}</a></td></tr>"
+        for i in invoices
+    )
+    return ("<section aria-labelledby=\"invoice-history\"><h2 id=\"invoice-history\">Invoice history</h2>"
+            + ("<table><thead><tr><th scope=\"col\">Date</th><th scope=\"col\">Amount</th><th scope=\"col\">Status"
+               f"</th><th scope=\"col\">Invoice</th></tr></thead><tbody>{rows}</tbody></table>" if rows
+               else "<p>No invoices yet.</p>")
+            + "</section>")
+
+
+def _subscription_section(portal_id: str, sub: dict[str, Any], names: dict[str, str], cancel: dict[str, Any],
+                          options: list[dict[str, Any]]) -> str:
     item = sub["items"]["data"][0]
     price = item["price"]
     title = ", ".join(names.get(i["price"]["product"], i["price"]["product"]) for i in sub["items"]["data"])
@@ -187,9 +240,9 @@ def _subscription_section(portal_id: str, sub: dict[str, Any], names: dict[str, 
     if sub["status"] == "canceled":
         state = f"Canceled on {date(sub['ended_at'])}"
     elif sub["cancel_at_period_end"]:
-        state = f"Cancels on {date(sub['current_period_end'])}"
+        state = f"Cancels on {date(billing.period_end(sub))}"
     else:
-        state = f"Renews on {date(sub['current_period_end'])}"
+        state = f"Renews on {date(billing.period_end(sub))}"
     action_base = f"/portal/{esc(portal_id)}/subscriptions/{esc(sub['id'])}"
 
     def button(action: str, label: str) -> str:
@@ -200,10 +253,10 @@ def _subscription_section(portal_id: str, sub: dict[str, Any], names: dict[str, 
     if sub["status"] in ("active", "past_due", "trialing"):
         if sub["cancel_at_period_end"]:
             controls += button("renew", "Don't cancel (renew)")
-        else:
+        elif cancel["enabled"] and cancel["mode"] == "at_period_end":
             controls += button("cancel_at_period_end", "Cancel at period end")
-        controls += button("cancel_now", "Cancel now")
-        options = [p for p in prices if p["id"] != price["id"] and p["currency"] == price["currency"]]
+        if cancel["enabled"] and cancel["mode"] == "immediately":
+            controls += button("cancel_now", "Cancel now")
         if options:
             select_id = f"price-{sub['id']}"
             choices = "".join(
@@ -228,7 +281,7 @@ def portal_action(store: Store, portal_id: str, sub_id: str, action: str, form: 
     found = _portal_session(store, portal_id)
     if found is None or action not in PORTAL_ACTIONS:
         return message_page(404, "Not found", "This billing portal page does not exist.")
-    portal, scope = found
+    portal, scope, config = found
     rec = store.record(sub_id)
     if rec is None or rec.obj.get("object") != "subscription" or rec.account != scope.account \
             or rec.obj["customer"] != portal["customer"]:
@@ -236,14 +289,24 @@ def portal_action(store: Store, portal_id: str, sub_id: str, action: str, form: 
     sub = rec.obj
     if sub["status"] == "canceled":
         return message_page(400, "Subscription canceled", "This subscription has already ended.")
+    cancel = config["features"]["subscription_cancel"]
+    allowed = {
+        "renew": True,
+        "cancel_at_period_end": cancel["enabled"] and cancel["mode"] == "at_period_end",
+        "cancel_now": cancel["enabled"] and cancel["mode"] == "immediately",
+        "switch": True,  # checked against the listed prices below
+    }
+    if not allowed[action]:
+        return message_page(403, "Not allowed", "This portal does not offer that action.")
     try:
         if action in ("cancel_at_period_end", "renew"):
             billing.set_cancel_at_period_end(scope, sub, action == "cancel_at_period_end")
         elif action == "cancel_now":
             billing.cancel_now(scope, sub)
         else:
-            price = scope.get(str(form.get("price", "")), "price")
-            if not price["active"] or price["type"] != "recurring" or price["currency"] != sub["currency"]:
+            wanted = str(form.get("price", ""))
+            price = next((p for p in switch_options(store, scope, config, sub) if p["id"] == wanted), None)
+            if price is None:
                 return message_page(400, "Plan unavailable", "That plan cannot be selected.")
             before = copy.deepcopy(sub)
             billing.change_items(scope, sub, [{"id": sub["items"]["data"][0]["id"], "price": price}])
@@ -301,6 +364,8 @@ def oauth_page(params: dict[str, str], *, error: str | None = None, status: int 
         f"<input id=\"business_name\" name=\"business_name\" value=\"{esc(name)}\" autocomplete=\"organization\">"
         "<label for=\"email\">Email</label>"
         f"<input id=\"email\" name=\"email\" type=\"email\" value=\"{esc(email)}\" autocomplete=\"email\">"
+        "<p><label><input type=\"checkbox\" name=\"skip_onboarding\" value=\"1\"> Skip the account details for now "
+        "(the account can't accept payments until they are filled in)</label></p>"
         "<p><button type=\"submit\" name=\"decision\" value=\"allow\">Connect my Stripe account</button>"
         "<button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button></p>"
         "</form>"

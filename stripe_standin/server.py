@@ -23,7 +23,7 @@ from email.message import Message
 from typing import Any, Callable, Mapping, TextIO, Union
 from urllib.parse import parse_qsl, urlsplit
 
-from . import api, billing, control, forms, oauth, pages
+from . import api, billing, control, forms, oauth, pages, portal  # noqa: F401  (portal registers routes)
 from .errors import OAuthError, StripeError
 from .responses import Response, json_response
 from .store import DEFAULT_PLATFORM_ACCOUNT_ID, Config, IdempotentResult, Store
@@ -33,6 +33,7 @@ from .webhooks import Dispatcher
 Headers = Union[Mapping[str, str], Message]
 
 _SECRET_KEY = re.compile(r"^(sk|rk)_(test|live)_[A-Za-z0-9_]+$")
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
 
 class App:
@@ -43,6 +44,12 @@ class App:
         self.dispatcher = dispatcher
 
     def handle(self, method: str, path: str, query: str, headers: Headers, body: bytes) -> Response:
+        response = self._route(method, path, query, headers, body)
+        if method != "GET":
+            self.store.persist()
+        return response
+
+    def _route(self, method: str, path: str, query: str, headers: Headers, body: bytes) -> Response:
         if path.startswith("/v1/"):
             return self.api(method, path, query, headers, body)
         if path.startswith("/_standin/"):
@@ -69,6 +76,8 @@ class App:
         request_id = store.new_id("req_", 14)
         out_headers = {"Request-Id": request_id,
                        "Stripe-Version": headers.get("Stripe-Version") or store.config.api_version}
+        with store.lock:
+            store.request_log.append({"method": method, "path": path, "account": headers.get("Stripe-Account")})
         try:
             api_key, livemode, key_account = self._authenticate(headers)
             with store.lock:
@@ -80,6 +89,10 @@ class App:
             if method == "POST":
                 raw.update(forms.decode(body.decode("utf-8", "replace")))
             idempotency_key = headers.get("Idempotency-Key") if method == "POST" else None
+            if idempotency_key is not None and len(idempotency_key) > MAX_IDEMPOTENCY_KEY_LENGTH:
+                # Stripe's documented limit; the wording of this message is the stand-in's own.
+                raise StripeError(400, f"Invalid Idempotency-Key: keys can be at most {MAX_IDEMPOTENCY_KEY_LENGTH} "
+                                       f"characters long (this one has {len(idempotency_key)}).")
             with store.lock:
                 cache_key = (account, livemode, idempotency_key)
                 fingerprint = (method, path, json.dumps(raw, sort_keys=True))
@@ -277,6 +290,7 @@ class StandinServer:
         webhook_retry_delays: tuple[float, ...] | None = None,
         quiet: bool = False,
         log_stream: TextIO | None = None,
+        state_file: str | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -289,7 +303,8 @@ class StandinServer:
         )
         if webhook_retry_delays is not None:
             config.webhook_retry_delays = tuple(webhook_retry_delays)
-        self.store = Store(config, platform_account_id)
+        # With a state file, data (objects, connected accounts, tokens, the clock) survives a restart.
+        self.store = Store(config, platform_account_id, state_file=state_file)
         self.dispatcher = Dispatcher(self.store, self.log)
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -328,6 +343,7 @@ class StandinServer:
 
     def stop(self) -> None:
         self.dispatcher.stop()
+        self.store.persist()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -371,5 +387,18 @@ class StandinServer:
     def webhook_status(self) -> dict[str, Any]:
         return control.webhook_status(self.store)
 
-    def fail_payment(self, subscription_id: str) -> dict[str, Any]:
-        return control.fail_payment(self.store, subscription_id)
+    def fail_payment(self, subscription_id: str, *, authentication_required: bool = False) -> dict[str, Any]:
+        return control.fail_payment(self.store, subscription_id, authentication_required=authentication_required)
+
+    def pause_subscription(self, subscription_id: str) -> dict[str, Any]:
+        return control.pause(self.store, subscription_id)
+
+    def account_owner(self, account_id: str, action: str = "", **body: Any) -> dict[str, Any]:
+        """Act as the connected account's owner in their Dashboard: ``action`` is ``""`` (with
+        ``onboarding_complete=``), ``"/deauthorize"`` or ``"/portal_default"``."""
+        return control.account_action(self.store, account_id, action, body)
+
+    def requests(self) -> list[dict[str, Any]]:
+        """The /v1 requests received since the last reset: ``{"method", "path", "account"}``, oldest first."""
+        with self.store.lock:
+            return [dict(entry) for entry in self.store.request_log]

@@ -10,12 +10,17 @@ while it waits on the network.
 
 from __future__ import annotations
 
+import base64
+import collections
 import copy
+import json
+import os
 import secrets
 import string
+import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable
 
 from .errors import StripeError, resource_missing
@@ -98,14 +103,25 @@ class IdempotentResult:
     body: bytes
 
 
+# Plain-JSON side tables (id -> data) that are saved with the state file as they are.
+PERSISTED_TABLES = ("session_line_items", "session_params", "invoice_payments")
+STATE_FORMAT = 1
+
+
 class Store:
-    def __init__(self, config: Config, platform_account_id: str = DEFAULT_PLATFORM_ACCOUNT_ID) -> None:
+    def __init__(self, config: Config, platform_account_id: str = DEFAULT_PLATFORM_ACCOUNT_ID,
+                 state_file: str | None = None) -> None:
         self.lock = threading.RLock()
         # Signalled whenever the webhook queue or its hold flag changes.
         self.changed = threading.Condition(self.lock)
         self.config = config
         self.platform_account_id = platform_account_id
+        self.state_file = state_file
+        # The /v1 requests received, newest last (not part of the saved state): tests count calls with it.
+        self.request_log: collections.deque[dict[str, Any]] = collections.deque(maxlen=5000)
         self.reset()
+        if state_file and os.path.exists(state_file):
+            self.load(state_file)
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -128,6 +144,7 @@ class Store:
             self.session_params: dict[str, dict[str, Any]] = {}  # cs_ -> subscription_data etc.
             self.invoice_payments: dict[str, list[dict[str, Any]]] = {}  # in_ -> invoice_payment objects
             self.webhooks = WebhookState()
+            self.request_log.clear()
             platform = objects.account(
                 self, self.platform_account_id, name="Stand-in Platform", email="platform@example.com",
                 connected=False,
@@ -245,3 +262,69 @@ class Store:
 
     def events(self, ids: Iterable[str]) -> list[dict[str, Any]]:
         return [self.records[i].obj for i in ids if i in self.records]
+
+    # -- the state file (``--state-file``): data survives a restart -----------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything a restart must keep, as JSON-ready data (config and request log excluded)."""
+        with self.lock:
+            return {
+                "format": STATE_FORMAT,
+                "platform_account_id": self.platform_account_id,
+                "clock_offset": self.clock_offset,
+                "seq": self._seq,
+                "records": [asdict(rec) for rec in self.records.values()],
+                "accounts": [asdict(state) for state in self.accounts.values()],
+                "oauth_codes": {code: asdict(grant) for code, grant in self.oauth_codes.items()},
+                "access_tokens": self.access_tokens,
+                "refresh_tokens": self.refresh_tokens,
+                "revoked_tokens": sorted(self.revoked_tokens),
+                "idempotency": [
+                    {"key": list(key), "fingerprint": list(result.fingerprint), "status": result.status,
+                     "body": base64.b64encode(result.body).decode()}
+                    for key, result in self.idempotency.items()
+                ],
+                "tables": {name: getattr(self, name) for name in PERSISTED_TABLES},
+                "webhook_queue": list(self.webhooks.queue),
+            }
+
+    def restore(self, data: dict[str, Any]) -> None:
+        if data.get("format") != STATE_FORMAT:
+            raise ValueError(f"unsupported stand-in state format {data.get('format')!r}")
+        with self.lock:
+            self.reset()
+            self.clock_offset = int(data["clock_offset"])
+            self._seq = int(data["seq"])
+            self.records = {rec["obj"]["id"]: Record(**rec) for rec in data["records"]}
+            for state in data["accounts"]:
+                self.accounts[state["obj"]["id"]] = AccountState(**state)
+            self.oauth_codes = {code: OAuthCode(**grant) for code, grant in data["oauth_codes"].items()}
+            self.access_tokens = dict(data["access_tokens"])
+            self.refresh_tokens = dict(data["refresh_tokens"])
+            self.revoked_tokens = set(data["revoked_tokens"])
+            self.idempotency = {
+                tuple(item["key"]): IdempotentResult(tuple(item["fingerprint"]), item["status"],
+                                                     base64.b64decode(item["body"]))
+                for item in data["idempotency"]
+            }
+            for name in PERSISTED_TABLES:
+                setattr(self, name, dict(data["tables"].get(name, {})))
+            self.webhooks.queue = [event_id for event_id in data["webhook_queue"] if event_id in self.records]
+            self.changed.notify_all()
+
+    def load(self, path: str) -> None:
+        with open(path, encoding="utf-8") as handle:
+            self.restore(json.load(handle))
+
+    def persist(self) -> None:
+        """Write the state file, if there is one (atomically: a crash never leaves half a file)."""
+        if not self.state_file:
+            return
+        with self.lock:
+            data = json.dumps(self.snapshot())
+            directory = os.path.dirname(os.path.abspath(self.state_file))
+            os.makedirs(directory, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".standin-", dir=directory)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(data)
+            os.replace(tmp, self.state_file)

@@ -45,8 +45,10 @@ def platform_plan_price_id() -> str:
 def platform_plan_active(*, user: AbstractBaseUser) -> bool:
     from djstripe.models import Subscription
 
-    # dj-stripe 2.11 keeps Stripe's fields in ``stripe_data``.
-    return Subscription.objects.filter(customer__subscriber=user, stripe_data__status__in=ACTIVE_STATUSES).exists()
+    # dj-stripe 2.11 keeps Stripe's fields in ``stripe_data``. Only the configured mode counts: in
+    # production (live mode) a subscription bought with a test card never opens live keys.
+    return Subscription.objects.filter(customer__subscriber=user, livemode=settings.STRIPE_LIVE_MODE,
+                                       stripe_data__status__in=ACTIVE_STATUSES).exists()
 
 
 def platform_plan_checkout(*, platform: Platform, success_url: str, cancel_url: str) -> str:

@@ -31,10 +31,11 @@ def _ts(value: Any) -> datetime | None:
 
 
 def _period(stripe_sub: dict[str, Any]) -> tuple[datetime | None, datetime | None]:
-    # Since API version 2025-03-31 the period lives on the subscription items.
+    # Since API version 2025-03-31 the period lives on the subscription items (and only there).
     items = (stripe_sub.get("items") or {}).get("data") or []
-    source = items[0] if items and items[0].get("current_period_start") else stripe_sub
-    return _ts(source.get("current_period_start")), _ts(source.get("current_period_end"))
+    if not items:
+        return None, None
+    return _ts(items[0].get("current_period_start")), _ts(items[0].get("current_period_end"))
 
 
 def _price_id(stripe_sub: dict[str, Any]) -> str:
@@ -45,6 +46,11 @@ def _price_id(stripe_sub: dict[str, Any]) -> str:
     return price.get("id", "") if isinstance(price, dict) else str(price)
 
 
+def _customer_id(stripe_sub: dict[str, Any]) -> str:
+    customer = stripe_sub.get("customer")
+    return str(customer.get("id") if isinstance(customer, dict) else customer or "")
+
+
 def _end_user_for(*, connection: StripeConnection, stripe_sub: dict[str, Any]) -> EndUser | None:
     ref = (stripe_sub.get("metadata") or {}).get("dreamapi_end_user")
     users = EndUser.objects.filter(project_id=connection.project_id, mode=connection.mode)
@@ -52,9 +58,8 @@ def _end_user_for(*, connection: StripeConnection, stripe_sub: dict[str, Any]) -
         end_user = users.filter(public_id=ref).first()
         if end_user is not None:
             return end_user
-    customer = stripe_sub.get("customer")
-    customer_id = customer.get("id") if isinstance(customer, dict) else customer
-    mapping = BillingCustomer.objects.filter(account_id=connection.account_id, stripe_customer_id=customer_id,
+    mapping = BillingCustomer.objects.filter(account_id=connection.account_id,
+                                             stripe_customer_id=_customer_id(stripe_sub),
                                              end_user__in=users).select_related("end_user").first()
     return mapping.end_user if mapping else None
 
@@ -116,8 +121,7 @@ def subscription_apply(*, connection: StripeConnection, stripe_subscription_id: 
         stripe_sub = stripe_api.subscription_retrieve(mode=mode, account=account, subscription=stripe_subscription_id)
         start, end = _period(stripe_sub)
         price_id = _price_id(stripe_sub)
-        customer = stripe_sub.get("customer")
-        customer_id = customer.get("id") if isinstance(customer, dict) else str(customer or "")
+        customer_id = _customer_id(stripe_sub)
         subscription, _ = Subscription.objects.update_or_create(
             stripe_subscription_id=stripe_subscription_id,
             defaults={
@@ -141,27 +145,47 @@ def subscription_apply(*, connection: StripeConnection, stripe_subscription_id: 
     return subscription
 
 
+def _might_be_ours(*, connection: StripeConnection, stripe_sub: dict[str, Any], known: dict[str, Any],
+                   our_customers: set[str]) -> bool:
+    """Judged from the list item alone, without fetching anything: a subscription we know, one whose
+    customer is one of our end users', or one whose metadata names an end user of this project.
+    A connected account is the developer's whole business; the rest is none of ours."""
+    if stripe_sub["id"] in known or _customer_id(stripe_sub) in our_customers:
+        return True
+    metadata = stripe_sub.get("metadata") or {}
+    ref = metadata.get("dreamapi_end_user")
+    if not ref or metadata.get("dreamapi_project", connection.project.public_id) != connection.project.public_id:
+        return False
+    return EndUser.objects.filter(project_id=connection.project_id, mode=connection.mode, public_id=ref).exists()
+
+
 def subscriptions_reconcile(*, now: datetime | None = None) -> dict[str, int]:
     """Repair what missed events left behind, for every connected account:
 
-    - subscriptions Stripe has that we do not know, or know in another state, are applied;
+    - subscriptions of ours that Stripe has and we do not know, or know in another state, are
+      applied (the account's other subscriptions are skipped from the list alone);
     - end users whose cancel-at-period-end subscription has run out go back to the default tier.
     """
     now = now or timezone.now()
     applied = expired = 0
-    for connection in StripeConnection.objects.filter(disconnected_at__isnull=True):
+    for connection in StripeConnection.objects.filter(disconnected_at__isnull=True).select_related("project"):
         known = {
             row[0]: row[1:]
             for row in Subscription.objects.filter(account_id=connection.account_id).values_list(
                 "stripe_subscription_id", "status", "current_period_end", "cancel_at_period_end", "stripe_price_id"
             )
         }
+        our_customers = set(BillingCustomer.objects.filter(account_id=connection.account_id).values_list(
+            "stripe_customer_id", flat=True))
         try:
             remote = list(stripe_api.subscriptions_list(mode=connection.mode, account=connection.account_id))
         except stripe_api.StripeError as exc:
             logger.warning("reconcile: cannot list subscriptions of %s: %s", connection.account_id, exc)
             continue
         for stripe_sub in remote:
+            if not _might_be_ours(connection=connection, stripe_sub=stripe_sub, known=known,
+                                  our_customers=our_customers):
+                continue
             seen = (stripe_sub.get("status"), _period(stripe_sub)[1], bool(stripe_sub.get("cancel_at_period_end")),
                     _price_id(stripe_sub))
             if known.get(stripe_sub["id"]) != seen:

@@ -14,7 +14,9 @@ from tenants.models import Project
 
 from .. import stripe_api
 from ..models import StripeConnection, Tier, TierPrice
+from ..money import chargeable_problem
 from ..selectors import active_connection
+from .portal import portal_configuration_sync
 
 DEFAULT_FREE_LIMIT = 100
 
@@ -42,6 +44,10 @@ def _validate_tier(tier: Tier) -> None:
     tier.currency = (tier.currency or "").lower()
     if len(tier.currency) != 3 or not tier.currency.isalpha():
         raise ApiError("currency must be a 3-letter ISO code such as 'usd'.", code="invalid_currency")
+    if tier.price_cents:
+        problem = chargeable_problem(amount=tier.price_cents, currency=tier.currency)
+        if problem:
+            raise ApiError(f"price_cents: {problem}", code="invalid_price")
     try:
         tier.full_clean(exclude=["project"], validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
@@ -49,34 +55,49 @@ def _validate_tier(tier: Tier) -> None:
         raise ApiError(message, code="invalid_tier") from exc
 
 
-def tier_sync_to_stripe(*, tier: Tier, connection: StripeConnection | None = None) -> Tier:
-    """Give a paid tier a Product and a current Price on the connected account.
+def tier_sync_to_stripe(*, tier: Tier, connection: StripeConnection | None = None, sync_portal: bool = True) -> Tier:
+    """Give a paid tier a Product and a current Price on the connected account, then bring the
+    account's portal configuration up to date (it lists the tiers' prices).
 
-    A changed price creates a new Price (Stripe prices are immutable) and archives the old
-    one. Idempotency keys come from the project, mode, slug and the tier's price count, so a
-    retry after a failure reuses what Stripe already created instead of making a second one.
-    Free tiers and projects without a connected account are left alone.
+    A changed price creates a new Price (Stripe prices are immutable) and archives the old one;
+    a tier made free archives its price. Idempotency keys hash everything a request depends on,
+    including the tier's id (never reused) and its count of prices (never decreases): a retry of
+    the same save reuses what Stripe already created, while a re-created tier with an old slug,
+    or a retry with other values, is a new request and never replays an archived price.
+    Projects without a connected account are left alone. ``sync_portal=False`` leaves the
+    portal configuration to the caller (who syncs many tiers, then the configuration once).
     """
     connection = connection or active_connection(project_id=tier.project_id, mode=tier.mode)
-    if connection is None or tier.is_free:
+    if connection is None:
         return tier
     account, mode = connection.account_id, tier.mode
-    ident = f"{tier.project_id}-{tier.mode}-{tier.slug}-{account}"
+    current = tier.prices.filter(stripe_price_id=tier.stripe_price_id).first() if tier.stripe_price_id else None
+    if tier.is_free:
+        if current is None:
+            return tier
+        stripe_api.price_archive(mode=mode, account=account, price=current.stripe_price_id)
+        TierPrice.objects.filter(pk=current.pk).update(active=False)
+        tier.stripe_price_id = ""
+        tier.save()
+        if sync_portal:
+            portal_configuration_sync(connection=connection)
+        return tier
     metadata = {"dreamapi_project": tier.project.public_id, "dreamapi_tier": tier.slug}
     if not tier.stripe_product_id:
         tier.stripe_product_id = stripe_api.product_create(
-            mode=mode, account=account, name=tier.name, metadata=metadata, idempotency_key=f"tier-product-{ident}"
+            mode=mode, account=account, name=tier.name, metadata=metadata,
+            idempotency_key=stripe_api.idempotency_key("tier-product", account, mode, tier.pk, tier.name, metadata),
         )
     else:
         stripe_api.product_update(mode=mode, account=account, product=tier.stripe_product_id, name=tier.name)
-    current = tier.prices.filter(stripe_price_id=tier.stripe_price_id).first() if tier.stripe_price_id else None
     wanted = (tier.price_cents, tier.currency, tier.interval)
     if current is None or (current.amount_cents, current.currency, current.interval) != wanted:
         version = tier.prices.count()  # the tier is always saved before it is synced
         price_id = stripe_api.price_create(
             mode=mode, account=account, product=tier.stripe_product_id, amount_cents=tier.price_cents,
             currency=tier.currency, interval=tier.interval, metadata=metadata,
-            idempotency_key=f"tier-price-{ident}-v{version}-{tier.price_cents}-{tier.currency}-{tier.interval}",
+            idempotency_key=stripe_api.idempotency_key("tier-price", account, mode, tier.pk, version,
+                                                       tier.stripe_product_id, *wanted, metadata),
         )
         if current is not None:
             stripe_api.price_archive(mode=mode, account=account, price=current.stripe_price_id)
@@ -87,6 +108,8 @@ def tier_sync_to_stripe(*, tier: Tier, connection: StripeConnection | None = Non
                                  currency=tier.currency, interval=tier.interval)
     else:
         tier.save()
+    if sync_portal:
+        portal_configuration_sync(connection=connection)
     return tier
 
 
@@ -141,5 +164,6 @@ def tier_delete(*, tier: Tier, move_users_to: Tier | None = None) -> None:
         tier.delete()
     connection = active_connection(project_id=tier.project_id, mode=tier.mode)
     if connection is not None and tier.stripe_price_id:
-        # Existing subscribers keep their subscription; nobody new can buy the price.
+        # Existing subscribers keep their subscription; nobody new can buy the price or switch to it.
+        portal_configuration_sync(connection=connection)
         stripe_api.price_archive(mode=tier.mode, account=connection.account_id, price=tier.stripe_price_id)

@@ -46,6 +46,18 @@ def standin(standin_server, settings, live_server):
     stripe_api.reset_clients()
 
 
+@pytest.fixture
+def shop(client, alice, standin):
+    """Alice logged in, her project connected to a stand-in account (``alice.account``) and a paid
+    ``pro`` tier (9.00 USD a month)."""
+    from billing.services import tier_create
+
+    client.force_login(alice.user)
+    alice.account = connect_stripe(client, alice.project, standin)
+    tier_create(project=alice.project, mode="test", slug="pro", name="Pro", price_cents=900, monthly_limit=500)
+    return alice
+
+
 def hidden_inputs(html: str) -> dict[str, str]:
     return {unescape(n): unescape(v) for n, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html)}
 
@@ -55,16 +67,18 @@ def local_path(url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def connect_stripe(client, project, standin, mode: str = "test") -> str:
-    """Click "Connect Stripe" in the dashboard, approve on the stand-in's consent page, follow
-    the redirect back. Returns the connected account id."""
+def connect_stripe(client, project, standin, mode: str = "test", **consent: str) -> str:
+    """Click "Connect Stripe" in the dashboard, approve on the stand-in's consent page (with any
+    extra ``consent`` fields, e.g. ``skip_onboarding="1"``), follow the redirect back. Returns the
+    connected account id."""
     response = client.post(f"/dashboard/projects/{project.public_id}/stripe/connect/", {"mode": mode})
     assert response.status_code == 302, response.content
     authorize = response["Location"]
     assert authorize.startswith(f"{standin.url}/oauth/authorize?")
     page = requests.get(authorize, timeout=5)
     assert page.status_code == 200
-    form = hidden_inputs(page.text) | {"decision": "allow", "business_name": "Alice Inc", "email": "alice@example.com"}
+    form = hidden_inputs(page.text) | {"decision": "allow", "business_name": "Alice Inc", "email": "alice@example.com",
+                                       **consent}
     approved = requests.post(f"{standin.url}/oauth/authorize", data=form, allow_redirects=False, timeout=5)
     assert approved.status_code in (302, 303), approved.text
     callback = client.get(local_path(approved.headers["Location"]))

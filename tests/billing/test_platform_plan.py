@@ -54,3 +54,71 @@ def test_subscribing_twice_is_refused(client, alice, platform_plan, standin):
     wait_until(lambda: Platform.objects.get(pk=alice.platform.pk).paid_plan_active)
     response = client.post("/dashboard/plan/", follow=True)
     assert "already active" in response.content.decode()
+
+
+def test_a_test_mode_subscription_never_counts_when_the_platform_bills_in_live_mode(client, alice, platform_plan,
+                                                                                    settings):
+    client.force_login(alice.user)
+    pay(client.post("/dashboard/plan/")["Location"])  # the stand-in's test mode: a test card
+    wait_until(lambda: Platform.objects.get(pk=alice.platform.pk).paid_plan_active)
+    from billing.services.platform_plan import platform_plan_active, platform_plan_refresh
+
+    settings.STRIPE_LIVE_MODE = True  # as in production
+    assert platform_plan_active(user=alice.user) is False
+    assert platform_plan_refresh(user=alice.user) is False
+    assert Platform.objects.get(pk=alice.platform.pk).paid_plan_active is False
+    assert live_call(alice).status_code == 403
+    settings.STRIPE_LIVE_MODE = False
+    assert platform_plan_active(user=alice.user) is True
+
+
+def _live_mode_setting(**env: str) -> str:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "DREAMAPI_"))}
+    result = subprocess.run(
+        [sys.executable, "-c", "from dreamapi import settings; print(settings.STRIPE_LIVE_MODE)"],
+        env={**base, **env}, cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+# What the production profile refuses to start without (dreamapi/settings.py).
+PRODUCTION_ENV = {
+    "DREAMAPI_ENV": "production", "SECRET_KEY": "p" * 64, "ALLOWED_HOSTS": "api.example.com",
+    "DATABASE_URL": "postgres://u:p@127.0.0.1:5432/db", "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "STRIPE_TEST_SECRET_KEY": "sk_test_x", "STRIPE_LIVE_SECRET_KEY": "sk_live_x",
+    "STRIPE_CONNECT_CLIENT_ID_TEST": "ca_test", "STRIPE_CONNECT_CLIENT_ID_LIVE": "ca_live",
+    "STRIPE_CONNECT_WEBHOOK_SECRETS": "whsec_x", "PLATFORM_PLAN_PRICE_ID": "price_x",
+}
+
+
+def test_the_platform_bills_in_live_mode_in_production_and_test_mode_elsewhere():
+    assert _live_mode_setting(**PRODUCTION_ENV) == "True"
+    assert _live_mode_setting(**PRODUCTION_ENV, STRIPE_LIVE_MODE="false") == "False"  # still overridable
+    assert _live_mode_setting() == "False"
+    assert _live_mode_setting(STRIPE_LIVE_MODE="true") == "True"
+
+
+def test_the_admin_shows_the_platforms_invoices_without_fields_stripe_removed(client, alice, platform_plan):
+    client.force_login(alice.user)
+    pay(client.post("/dashboard/plan/")["Location"])
+    wait_until(lambda: Platform.objects.get(pk=alice.platform.pk).paid_plan_active)
+    from django.contrib.auth import get_user_model
+    from djstripe.models import Invoice, Subscription
+
+    wait_until(lambda: Invoice.objects.exists())
+    invoice = Invoice.objects.get()
+    assert "paid" not in invoice.stripe_data  # as the pinned API version sends it
+    operator = get_user_model().objects.create_superuser("ops", "ops@example.com", "ops-password-123")
+    client.force_login(operator)
+    for path in ("/admin/djstripe/invoice/", f"/admin/djstripe/invoice/{invoice.pk}/change/",
+                 "/admin/djstripe/subscription/",
+                 f"/admin/djstripe/subscription/{Subscription.objects.get().pk}/change/"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+    assert invoice.id in client.get("/admin/djstripe/invoice/").content.decode()

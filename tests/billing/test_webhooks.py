@@ -155,3 +155,15 @@ def test_the_dashboard_lists_failed_events_and_replays_them(client, alice, setti
     client.post(f"/dashboard/projects/{alice.project.public_id}/stripe/events/{event.pk}/replay/", {"mode": "test"})
     event.refresh_from_db()
     assert event.status == "ignored"  # replayed; nobody has acct_x connected
+
+
+def test_the_readme_lists_every_event_type_billing_handles():
+    """The platform's Connect endpoint must send them all (README: "Setting up the platform's Stripe account")."""
+    import re
+    from pathlib import Path
+
+    from billing.services.events import HANDLED_EVENTS
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    listed = readme.split("Enable these events:", 1)[1].split("(plus", 1)[0]
+    assert set(re.findall(r"`([a-z_.]+)`", listed)) == set(HANDLED_EVENTS)

@@ -133,6 +133,25 @@ def test_idempotency_key_replays(client: stripe.StripeClient) -> None:
     assert elsewhere.id != first.id
 
 
+def test_idempotency_keys_longer_than_255_characters_are_refused(client: stripe.StripeClient) -> None:
+    assert client.v1.customers.create(options={"idempotency_key": "k" * 255}).id.startswith("cus_")
+    with pytest.raises(stripe.InvalidRequestError) as info:
+        client.v1.customers.create(options={"idempotency_key": "k" * 256})
+    assert info.value.http_status == 400 and "255" in str(info.value.user_message)
+    assert len(client.v1.customers.list().data) == 1
+
+
+def test_the_request_log_lists_what_was_called(client: stripe.StripeClient, standin: StandinServer,
+                                               connected_account: str) -> None:
+    client.v1.products.list(options={"stripe_account": connected_account})
+    client.v1.customers.create(params={"email": "x@example.com"})
+    assert standin.requests()[-2:] == [
+        {"method": "GET", "path": "/v1/products", "account": connected_account},
+        {"method": "POST", "path": "/v1/customers", "account": None},
+    ]
+    assert requests.get(f"{standin.url}/_standin/requests").json()["requests"] == standin.requests()
+
+
 def test_error_types(client: stripe.StripeClient, standin: StandinServer) -> None:
     with pytest.raises(stripe.AuthenticationError):
         make_client(standin, "not_a_key").v1.customers.list()

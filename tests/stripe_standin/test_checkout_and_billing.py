@@ -21,6 +21,7 @@ SUBSCRIPTION_EVENTS = [
     "payment_intent.succeeded",
     "invoice.paid",
     "invoice.payment_succeeded",
+    "customer.subscription.updated",
     "checkout.session.completed",
 ]
 RENEWAL_EVENTS = ["customer.subscription.updated", "invoice.created", "invoice.finalized",
@@ -122,6 +123,9 @@ def test_subscription_checkout_end_to_end(client: stripe.StripeClient, standin: 
     assert completed.client_reference_id == "user-42" and completed.metadata.to_dict() == {"order": "o-1"}
     assert completed.subscription == sub.id and completed.status == "complete"
     assert events[1].data.object.latest_invoice == invoice.id
+    # Created incomplete, made active once the first invoice is paid (as Stripe does for Checkout).
+    assert events[1].data.object.status == "incomplete"
+    assert (events[7].data.object.status, events[7].data.previous_attributes.status) == ("active", "incomplete")
     assert [e.data.object.status for e in events[2:7] if e.data.object.object == "invoice"] == [
         "draft", "open", "paid", "paid"]
     # events are retrievable from the account they belong to, identical to what was delivered
@@ -178,8 +182,16 @@ def test_unpaid_session_expires_with_the_clock(client: stripe.StripeClient, stan
     assert receiver.types("/platform")[-1] == "checkout.session.expired"
 
 
-def _portal(client: stripe.StripeClient, customer: str) -> str:
-    portal = client.v1.billing_portal.sessions.create(params={"customer": customer,
+def _portal(client: stripe.StripeClient, customer: str, *, cancel_mode: str = "at_period_end",
+            prices: list[stripe.Price] = ()) -> str:
+    features: dict[str, Any] = {"subscription_cancel": {"enabled": True, "mode": cancel_mode},
+                                "invoice_history": {"enabled": True}}
+    if prices:
+        features["subscription_update"] = {
+            "enabled": True, "default_allowed_updates": ["price"],
+            "products": [{"product": p.product, "prices": [p.id]} for p in prices]}
+    config = client.v1.billing_portal.configurations.create(params={"features": features})  # type: ignore[arg-type]
+    portal = client.v1.billing_portal.sessions.create(params={"customer": customer, "configuration": config.id,
                                                               "return_url": "https://shop.example/account"})
     assert portal.object == "billing_portal.session" and portal.url.endswith(f"/portal/{portal.id}")
     return portal.url
@@ -202,7 +214,7 @@ def test_portal_cancel_at_period_end_then_clock_ends_it(client: stripe.StripeCli
     _portal_post(portal_url, sub.id, "cancel_at_period_end")
     pending = client.v1.subscriptions.retrieve(sub.id)
     assert pending.cancel_at_period_end is True and pending.status == "active"
-    assert pending.cancel_at == pending.current_period_end
+    assert pending.cancel_at == pending["items"].data[0].current_period_end
     assert "Don&#x27;t cancel" in requests.get(portal_url).text or "Don't cancel" in requests.get(portal_url).text
     _portal_post(portal_url, sub.id, "renew")
     assert client.v1.subscriptions.retrieve(sub.id).cancel_at_period_end is False
@@ -212,7 +224,7 @@ def test_portal_cancel_at_period_end_then_clock_ends_it(client: stripe.StripeCli
     assert client.v1.subscriptions.retrieve(sub.id).status == "active"  # not due yet
     standin.advance_clock(25 * DAY)
     ended = client.v1.subscriptions.retrieve(sub.id)
-    assert ended.status == "canceled" and ended.ended_at == pending.current_period_end
+    assert ended.status == "canceled" and ended.ended_at == pending["items"].data[0].current_period_end
     assert client.v1.subscriptions.list(params={"customer": sub.customer}).data == []
     assert [s.id for s in client.v1.subscriptions.list(params={"status": "canceled"}).data] == [sub.id]
     assert len(client.v1.invoices.list(params={"subscription": sub.id}).data) == 1  # no renewal
@@ -230,10 +242,13 @@ def test_portal_switch_plan_and_cancel_now(client: stripe.StripeClient, standin:
     pro = _monthly_price(client)
     team = _monthly_price(client, name="Team", amount=4900)
     yearly = _monthly_price(client, name="Pro yearly", amount=12000, interval="year")
+    unlisted = _monthly_price(client, name="Secret", amount=100)
     sub = subscribe(client, price=pro)
-    portal_url = _portal(client, sub.customer)
+    portal_url = _portal(client, sub.customer, cancel_mode="immediately", prices=[pro, team, yearly])
     page = requests.get(portal_url)
     assert f'value="{team.id}"' in page.text and f'value="{pro.id}"' not in page.text
+    assert f'value="{unlisted.id}"' not in page.text  # only what the configuration lists
+    assert "Cancel at period end" not in page.text  # the configuration cancels immediately
     assert re.search(r'<label for="price-sub_\w+">New plan</label>', page.text)
     standin.wait_for_webhooks(5)
     receiver.clear()
@@ -241,7 +256,7 @@ def test_portal_switch_plan_and_cancel_now(client: stripe.StripeClient, standin:
     _portal_post(portal_url, sub.id, "switch", price=team.id)
     switched = client.v1.subscriptions.retrieve(sub.id)
     assert switched["items"].data[0].price.id == team.id and switched["items"].data[0].id == sub["items"].data[0].id
-    assert switched.current_period_end == sub.current_period_end  # same interval: period kept
+    assert switched["items"].data[0].current_period_end == sub["items"].data[0].current_period_end  # same interval: period kept
 
     _portal_post(portal_url, sub.id, "switch", price=yearly.id)
     to_yearly = client.v1.subscriptions.retrieve(sub.id, params={"expand": ["latest_invoice"]})
@@ -268,7 +283,7 @@ def test_clock_renews_active_subscriptions(client: stripe.StripeClient, standin:
     receiver.clear()
     response = requests.post(standin.url + "/_standin/clock/advance", json={"seconds": 32 * DAY})
     assert response.status_code == 200 and response.json()["offset"] == 32 * DAY
-    assert requests.get(standin.url + "/_standin/clock").json()["now"] >= sub.current_period_end
+    assert requests.get(standin.url + "/_standin/clock").json()["now"] >= sub["items"].data[0].current_period_end
 
     renewed = client.v1.subscriptions.retrieve(sub.id, params={"expand": ["latest_invoice"]})
     assert renewed.status == "active"
@@ -282,7 +297,7 @@ def test_clock_renews_active_subscriptions(client: stripe.StripeClient, standin:
     assert [e.type for e in events] == RENEWAL_EVENTS
     assert events[0].data.previous_attributes["items"].data[0].current_period_end == \
         sub["items"].data[0].current_period_end
-    assert all(e.created >= sub.current_period_end for e in events)  # stamped with the advanced clock
+    assert all(e.created >= sub["items"].data[0].current_period_end for e in events)  # stamped with the advanced clock
 
 
 def test_failed_payment_goes_past_due_and_recovers(client: stripe.StripeClient, standin: StandinServer,

@@ -109,7 +109,7 @@ def test_reset_and_config_control_api(client: stripe.StripeClient, standin: Stan
     assert client.v1.products.list().data == []
     response = requests.post(standin.url + "/_standin/config", json={"public_base": "https://pay.example/"})
     assert response.json()["public_base"] == "https://pay.example"
-    price = client.v1.prices.create(params={"product_data": {"name": "P"}, "unit_amount": 1, "currency": "usd"})
+    price = client.v1.prices.create(params={"product_data": {"name": "P"}, "unit_amount": 100, "currency": "usd"})
     session = client.v1.checkout.sessions.create(params={"mode": "payment",
                                                          "line_items": [{"price": price.id, "quantity": 1}]})
     assert session.url == f"https://pay.example/checkout/{session.id}"
