@@ -80,18 +80,18 @@ def main() -> None:
 
     django.setup()
     from django.conf import settings
+    from django.contrib.auth import get_user_model
     from django.core.handlers.wsgi import WSGIHandler
     from django.db import connection
     from django.utils import timezone
 
+    from billing.models import Tier
+    from dreamapi.ratelimit import rate_limit_hit
     from tenants import keycache
     from tenants.authentication import resolve_key
     from tenants.models import Project
     from tenants.services import developer_create, end_user_create, project_create
     from usage import services as usage_services
-    from dreamapi.ratelimit import rate_limit_hit
-    from billing.models import Tier
-    from django.contrib.auth import get_user_model
 
     email = "bench-profile@example.com"
     user = get_user_model().objects.filter(email=email).first() or developer_create(email=email, password="x" * 20)
@@ -229,8 +229,8 @@ def main() -> None:
 
     # The tracked request with its two round trips replaced by constants: what is left is
     # the framework around them (authentication, headers, the response).
-    import usage.apis
     import dreamapi.ratelimit
+    import usage.apis
 
     real_track, real_hit = usage.apis.usage_track, dreamapi.ratelimit.rate_limit_hit
     fixed_usage = real_track(project_id=ctx.project_id, mode="test", user_public_id=end_user.public_id)

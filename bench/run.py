@@ -34,7 +34,7 @@ import urllib.error
 import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit, unquote
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
@@ -570,7 +570,8 @@ def machine_info() -> dict:
 
 
 def versions(app_env: dict, bench_url: str) -> dict:
-    from importlib.metadata import PackageNotFoundError, version as pkg_version
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as pkg_version
 
     out = {"python": platform.python_version()}
     for pkg in ("django", "djangorestframework", "gunicorn", "psycopg", "redis"):

@@ -3,7 +3,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from dreamapi.fields import StrictCharField
+from dreamapi.fields import RedirectUrlField, StrictCharField
 from dreamapi.openapi import END_USER_HEADERS, KEY_HEADERS, errors
 from tenants.api_base import EndUserAPIView, PublicProjectAPIView
 from usage.serializers import LimitField
@@ -58,29 +58,14 @@ class TierListApi(PublicProjectAPIView):
         return Response(TierListSerializer({"tiers": self.tiers()}).data)
 
 
-class _RedirectUrlField(serializers.URLField):
-    """http(s) URLs only: a checkout must never send an end user to javascript: or data:."""
-
-    def __init__(self, **kwargs):
-        from django.core.validators import URLValidator
-
-        super().__init__(max_length=2048, required=False, **kwargs)
-        self.validators = [URLValidator(schemes=["http", "https"])]
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
 class CheckoutRequestSerializer(serializers.Serializer):
     tier = StrictCharField(max_length=40)
-    successUrl = _RedirectUrlField()
-    cancelUrl = _RedirectUrlField()
+    successUrl = RedirectUrlField()
+    cancelUrl = RedirectUrlField()
 
 
 class PortalRequestSerializer(serializers.Serializer):
-    returnUrl = _RedirectUrlField()
+    returnUrl = RedirectUrlField()
 
 
 class CheckoutSessionSerializer(serializers.Serializer):

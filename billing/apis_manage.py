@@ -2,104 +2,26 @@
 ``PATCH /api/tiers/{id}``, ``DELETE /api/tiers/{id}``, with the dashboard's rules (the same
 services). ``GET /api/tiers`` stays public (publishable key); one view serves both methods
 because they share a path.
-
-Also here, because the store's API (``storefront``) uses them too and billing must not
-import the store: the public-read/secret-write base view and the extra error statuses
-of the OpenAPI schema.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from dreamapi.errors import ApiError, NotFound
 from dreamapi.fields import StrictBooleanField, StrictCharField, StrictIntegerField
-from dreamapi.openapi import X_ENV, ErrorSerializer, errors
-from tenants.api_base import ProjectAPIView, PublicProjectAPIView
-from tenants.authentication import SecretKeyAuthentication
+from dreamapi.openapi import X_ENV, errors
+from dreamapi.serializers import PartialUpdateMixin, RejectUnknownFieldsMixin
+from tenants.api_base import ProjectAPIView, PublicReadSecretWriteAPIView
 
 from . import services
 from .apis import TierListApi
 from .models import Tier, tier_slug_validator
-
-_MORE_ERRORS = {
-    413: "The body (or the uploaded file) is too large.",
-    415: "Unsupported Content-Type for this endpoint.",
-    502: "Stripe refused or failed the request; the message says why. Nothing was saved.",
-    503: "Stripe (or another service we depend on) could not be reached; try again shortly. Nothing was saved.",
-}
-
-
-def api_errors(*statuses: int) -> dict[int, OpenApiResponse]:
-    """``dreamapi.openapi.errors`` plus the statuses it does not describe (413, 415, 502, 503)."""
-    documented = errors(*(s for s in statuses if s not in _MORE_ERRORS))
-    documented.update({s: OpenApiResponse(ErrorSerializer, description=_MORE_ERRORS[s])
-                       for s in statuses if s in _MORE_ERRORS})
-    return documented
-
-
-class PublicReadSecretWriteAPIView(PublicProjectAPIView):
-    """A collection a browser may read with the publishable key (CORS) and a script may
-    write with the secret key. Writes never carry CORS headers."""
-
-    READ_METHODS = ("GET", "HEAD", "OPTIONS")
-
-    def get_authenticators(self):
-        method = getattr(self.request, "method", None)  # None while the schema generator builds a request
-        if method is not None and method not in self.READ_METHODS:
-            return [SecretKeyAuthentication()]
-        return super().get_authenticators()
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        if request.method in self.READ_METHODS:
-            return super().finalize_response(request, response, *args, **kwargs)
-        return ProjectAPIView.finalize_response(self, request, response, *args, **kwargs)
-
-
-class RejectUnknownFieldsMixin:
-    """For request serializers: a key the serializer does not know is an error, never ignored
-    (a misspelt field must not look like it was saved)."""
-
-    initial_data: Any
-    fields: Any
-
-    def validate(self, attrs: dict) -> dict:
-        if not isinstance(self.initial_data, dict):
-            raise serializers.ValidationError("Send a JSON object.")
-        unknown = set(self.initial_data) - set(self.fields)
-        if unknown:
-            raise serializers.ValidationError(
-                {name: ["This field cannot be set (or does not exist)."] for name in sorted(unknown)})
-        return attrs
-
-
-class PartialUpdateMixin:
-    """Turns a create serializer into its PATCH body: every field optional, the identifying
-    ``immutable_fields`` refused, and at least one change required."""
-
-    immutable_fields: tuple[str, ...]
-    initial_data: Any
-    fields: Any
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, partial=True, **kwargs)  # type: ignore[call-arg]
-        for name in self.immutable_fields:
-            self.fields.pop(name, None)
-
-    def validate(self, attrs: dict) -> dict:
-        if isinstance(self.initial_data, dict):
-            fixed = [name for name in self.immutable_fields if name in self.initial_data]
-            if fixed:
-                raise serializers.ValidationError({name: ["This cannot be changed."] for name in fixed})
-        attrs = super().validate(attrs)  # type: ignore[misc]
-        if not attrs:
-            raise serializers.ValidationError("Send at least one field to change.")
-        return attrs
 
 
 class ManagedTierSerializer(serializers.Serializer):
@@ -196,7 +118,7 @@ class TierCollectionApi(PublicReadSecretWriteAPIView, TierListApi):
 
     @extend_schema(operation_id="tiers_create", summary="Create a tier", parameters=[X_ENV],
                    request=TierWriteSerializer,
-                   responses={201: TierEnvelopeSerializer, **api_errors(400, 401, 403, 409, 413, 415, 429, 502, 503)})
+                   responses={201: TierEnvelopeSerializer, **errors(400, 401, 403, 409, 413, 415, 429, 502, 503)})
     def post(self, request: Request) -> Response:
         body = TierWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -216,7 +138,7 @@ class TierDetailApi(ProjectAPIView):
     @extend_schema(operation_id="tiers_update", summary="Change a tier", parameters=[X_ENV],
                    request=TierUpdateSerializer,
                    responses={200: TierEnvelopeSerializer,
-                              **api_errors(400, 401, 403, 404, 409, 413, 415, 429, 502, 503)})
+                              **errors(400, 401, 403, 404, 409, 413, 415, 429, 502, 503)})
     def patch(self, request: Request, tier_id: str) -> Response:
         tier = self.get_tier(tier_id)
         body = TierUpdateSerializer(data=request.data)
@@ -227,7 +149,7 @@ class TierDetailApi(ProjectAPIView):
         operation_id="tiers_delete", summary="Delete a tier",
         parameters=[X_ENV, OpenApiParameter("moveUsersTo", str, description=(
             "Required when end users are on the tier: the id of the tier they move to."))],
-        responses={200: TierDeletedSerializer, **api_errors(400, 401, 403, 404, 409, 429, 502, 503)},
+        responses={200: TierDeletedSerializer, **errors(400, 401, 403, 404, 409, 429, 502, 503)},
     )
     def delete(self, request: Request, tier_id: str) -> Response:
         tier = self.get_tier(tier_id)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -135,3 +138,31 @@ class EpochMillisField(serializers.Field):
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class RedirectUrlField(StrictCharField):
+    """An absolute http(s) URL with a host and no user-info: we never send a person (Checkout,
+    the portal) to javascript:, data:, a bare path, or a URL browsers could read differently."""
+
+    default_error_messages = {"scheme": "Must be an absolute http:// or https:// URL."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=2048, required=False, **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        if any(c.isspace() or ord(c) < 0x20 or c == "\\" for c in value):
+            self.fail("scheme")
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises ValueError for a bad port
+        except ValueError:
+            self.fail("scheme")
+        if (parts.scheme.lower() not in ("http", "https") or not value.lower().startswith(f"{parts.scheme.lower()}://")
+                or not parts.hostname or "@" in parts.netloc):
+            self.fail("scheme")
+        try:
+            URLValidator(schemes=["http", "https"])(value)
+        except DjangoValidationError:
+            self.fail("scheme")
+        return value

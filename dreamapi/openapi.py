@@ -81,8 +81,11 @@ _DESCRIPTIONS = {
     414: "The request line (path and query) is too long.",
     429: "Rate limited (`rate_limited` per end user, `key_rate_limited` per key, `too_many_invalid_keys` after too "
          "many wrong keys from one address): see Retry-After and the X-RateLimit-* headers.",
+    415: "Unsupported Content-Type for this endpoint (JSON, or multipart for uploads).",
     431: "A request header, or all of them together, is too large.",
-    503: "A dependency (the database) is unavailable (`dependency_unavailable`); retry after Retry-After seconds.",
+    502: "Stripe refused the request for a reason on the platform's side; the message says why. Nothing was saved.",
+    503: "A dependency (the database, Redis, Stripe) is unavailable (`dependency_unavailable`, `stripe_unavailable`); "
+         "retry after Retry-After seconds. Nothing was saved.",
 }
 _RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer", "minimum": 1},
                                 "description": "Seconds to wait before trying again."}}

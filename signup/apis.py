@@ -14,11 +14,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from dreamapi.clientip import client_ip
-from dreamapi.cors import add_cors_headers, preflight_response
 from dreamapi.openapi import X_ENV, errors
-from tenants.api_base import ProjectAPIView
-from tenants.authentication import PublicKeyAuthentication
-from tenants.models import ApiKey, EndUser
+from tenants.api_base import PublicProjectAPIView
+from tenants.keycache import KeyContext
+from tenants.models import EndUser
 from tenants.serializers import CustomerSerializer, customer_json, iso
 
 from . import services
@@ -41,28 +40,14 @@ def _signed_in(end_user: EndUser, issued: IssuedToken) -> dict:
     return {"success": True, "customer": customer_json(end_user), "token": issued.token, "expiresIn": issued.expires_in}
 
 
-class AuthAPIView(ProjectAPIView):
-    """The secret key, or the publishable key from a browser (CORS)."""
+class AuthAPIView(PublicProjectAPIView):
+    """The secret key, or the publishable key from a browser (CORS for the project's allowed
+    origins and its sign-up redirect origins: the page an end user comes back to)."""
 
-    authentication_classes = [PublicKeyAuthentication]
-
-    def dispatch(self, request, *args, **kwargs):
-        # A preflight carries no key: answer it before authentication runs.
-        if request.method == "OPTIONS":
-            response = preflight_response(request)
-            if response.has_header("Access-Control-Allow-Methods"):
-                response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
-            return response
-        return super().dispatch(request, *args, **kwargs)
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        context = getattr(request, "auth", None) if getattr(request, "_authenticator", None) else None
-        if context is not None and context.kind == ApiKey.Kind.PUBLISHABLE:
-            redirect_origins = (SignupSettings.objects.filter(project_id=context.project_id)
-                                .values_list("redirect_origins", flat=True).first() or [])
-            add_cors_headers(request, response, (*context.allowed_origins, *redirect_origins))
-        return response
+    def cors_origins(self, context: KeyContext) -> tuple[str, ...]:
+        redirect_origins = (SignupSettings.objects.filter(project_id=context.project_id)
+                            .values_list("redirect_origins", flat=True).first() or [])
+        return (*context.allowed_origins, *redirect_origins)
 
 
 class CodeExchangeApi(AuthAPIView):

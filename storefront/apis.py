@@ -20,12 +20,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from billing.apis_manage import PublicReadSecretWriteAPIView, api_errors
 from dreamapi.clientip import client_ip
 from dreamapi.errors import ApiError, NotFound
-from dreamapi.openapi import X_ENV
+from dreamapi.openapi import X_ENV, errors
 from dreamapi.ratelimit import RateLimited, rate_limit_hit
-from tenants.api_base import ProjectAPIView, PublicProjectAPIView
+from tenants.api_base import ProjectAPIView, PublicProjectAPIView, PublicReadSecretWriteAPIView
 from tenants.models import ApiKey
 
 from . import selectors, services
@@ -40,7 +39,6 @@ from .serializers import (
     ProductListSerializer,
     ProductUpdateSerializer,
     ProductWriteSerializer,
-    url_origin,
 )
 from .services.assets import CONTENT_TYPES, STORAGE_ALIAS
 
@@ -76,7 +74,7 @@ class ProductCollectionApi(StoreScope, PublicReadSecretWriteAPIView):
     """``GET /api/products`` (publishable or secret key) and ``POST /api/products`` (secret key)."""
 
     @extend_schema(operation_id="products_list", summary="The store's products for sale", parameters=[X_ENV],
-                   responses={200: ProductListSerializer, **api_errors(400, 401, 403, 429)})
+                   responses={200: ProductListSerializer, **errors(400, 401, 403, 429)})
     def get(self, request: Request) -> Response:
         products = selectors.products_for_sale(project_id=self.key.project_id, mode=self.mode)
         return Response(ProductListSerializer({"products": products}).data)
@@ -84,7 +82,7 @@ class ProductCollectionApi(StoreScope, PublicReadSecretWriteAPIView):
     @extend_schema(operation_id="products_create", summary="Add a product (and its Stripe Product and Price)",
                    parameters=[X_ENV], request=ProductWriteSerializer,
                    responses={201: ProductEnvelopeSerializer,
-                              **api_errors(400, 401, 403, 409, 413, 415, 429, 502, 503)})
+                              **errors(400, 401, 403, 409, 413, 415, 429, 502, 503)})
     def post(self, request: Request) -> Response:
         body = ProductWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -97,14 +95,14 @@ class ProductDetailApi(StoreScope, ProjectAPIView):
 
     @extend_schema(operation_id="products_retrieve", summary="A product with its stock counters",
                    parameters=[PRODUCT_ID, X_ENV],
-                   responses={200: ProductEnvelopeSerializer, **api_errors(400, 401, 403, 404, 429)})
+                   responses={200: ProductEnvelopeSerializer, **errors(400, 401, 403, 404, 429)})
     def get(self, request: Request, product_id: str) -> Response:
         return _product_response(self.get_product(product_id))
 
     @extend_schema(operation_id="products_update", summary="Change a product (a new price makes a new Stripe Price)",
                    parameters=[PRODUCT_ID, X_ENV], request=ProductUpdateSerializer,
                    responses={200: ProductEnvelopeSerializer,
-                              **api_errors(400, 401, 403, 404, 409, 413, 415, 429, 502, 503)})
+                              **errors(400, 401, 403, 404, 409, 413, 415, 429, 502, 503)})
     def patch(self, request: Request, product_id: str) -> Response:
         product = self.get_product(product_id)
         body = ProductUpdateSerializer(data=request.data)
@@ -114,7 +112,7 @@ class ProductDetailApi(StoreScope, ProjectAPIView):
     @extend_schema(operation_id="products_archive",
                    summary="Archive a product: no longer listed or sold; its orders and counters stay",
                    parameters=[PRODUCT_ID, X_ENV],
-                   responses={200: ProductEnvelopeSerializer, **api_errors(400, 401, 403, 404, 409, 429, 502, 503)})
+                   responses={200: ProductEnvelopeSerializer, **errors(400, 401, 403, 404, 409, 429, 502, 503)})
     def delete(self, request: Request, product_id: str) -> Response:
         return _product_response(services.product_archive(product=self.get_product(product_id)))
 
@@ -127,7 +125,7 @@ class ProductImageApi(StoreScope, ProjectAPIView):
     @extend_schema(operation_id="products_image_upload", summary="Set a product's image (PNG, JPEG, WebP, GIF ≤ 5 MB)",
                    parameters=[PRODUCT_ID, X_ENV], request={"multipart/form-data": ProductImageSerializer},
                    responses={200: ProductEnvelopeSerializer,
-                              **api_errors(400, 401, 403, 404, 409, 413, 415, 429, 502, 503)})
+                              **errors(400, 401, 403, 404, 409, 413, 415, 429, 502, 503)})
     def post(self, request: Request, product_id: str) -> Response:
         product = self.get_product(product_id)
         upload = request.FILES.get("image")
@@ -138,22 +136,13 @@ class ProductImageApi(StoreScope, ProjectAPIView):
 
     @extend_schema(operation_id="products_image_delete", summary="Remove a product's image",
                    parameters=[PRODUCT_ID, X_ENV],
-                   responses={200: ProductEnvelopeSerializer, **api_errors(400, 401, 403, 404, 409, 429, 502, 503)})
+                   responses={200: ProductEnvelopeSerializer, **errors(400, 401, 403, 404, 409, 429, 502, 503)})
     def delete(self, request: Request, product_id: str) -> Response:
         return _product_response(services.product_set_image(product=self.get_product(product_id), upload=None))
 
 
 class CartCheckoutApi(PublicProjectAPIView):
     """``POST /api/cart/checkout`` (publishable or secret key): a guest Checkout for a cart."""
-
-    def dispatch(self, request, *args, **kwargs):
-        response = super().dispatch(request, *args, **kwargs)
-        if request.method == "OPTIONS" and response.has_header("Access-Control-Allow-Methods"):
-            # The base answers preflights for reads; a browser posts its cart here.
-            response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
-            if "Idempotency-Key" not in response["Access-Control-Allow-Headers"]:
-                response["Access-Control-Allow-Headers"] += ", Idempotency-Key"
-        return response
 
     def check_rate_limit(self) -> None:
         """A publishable key is public: each browser address may start a limited number of checkouts."""
@@ -166,30 +155,19 @@ class CartCheckoutApi(PublicProjectAPIView):
             raise RateLimited(f"Too many checkouts from this address; try again in {result.retry_after} s.",
                               retry_after=result.retry_after, headers=result.headers())
 
-    def check_redirects(self, data: dict) -> None:
-        """In a browser (publishable key) Checkout may only return to the project's own origins."""
-        if self.key.kind != ApiKey.Kind.PUBLISHABLE:
-            return
-        allowed = {url_origin(o) for o in self.key.allowed_origins}
-        for name in ("successUrl", "cancelUrl"):
-            if data.get(name) and url_origin(data[name]) not in allowed:
-                raise ApiError(f"{name}: {url_origin(data[name])} is not one of this project's allowed origins "
-                               "(dashboard → Settings).", code="redirect_not_allowed",
-                               extra={"fields": {name: ["Origin not allowed for this project."]}})
-
     @extend_schema(
         operation_id="cart_checkout", summary="Hold the cart's stock and start a guest Stripe Checkout",
         parameters=[X_ENV, OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, description=(
             "Optional. A retried request with the same key gets the first answer, never a second hold."))],
         request=CartCheckoutSerializer,
-        responses={200: CartCheckoutResultSerializer, **api_errors(400, 401, 403, 409, 413, 415, 429, 502, 503)},
+        responses={200: CartCheckoutResultSerializer, **errors(400, 401, 403, 409, 413, 415, 429, 502, 503)},
     )
     def post(self, request: Request) -> Response:
         self.check_rate_limit()
         body = CartCheckoutSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        self.check_redirects(data)
+        self.check_redirect_urls({name: data.get(name) for name in ("successUrl", "cancelUrl")})
         key = (request.headers.get("Idempotency-Key") or "").strip()[:255] or None
         reservation = services.cart_checkout_start(
             project=self.project(), mode=self.mode,
@@ -205,7 +183,7 @@ class OrderListApi(StoreScope, ProjectAPIView):
 
     @extend_schema(operation_id="orders_list", summary="The store's orders (paginated, filter by date)",
                    parameters=[OrderListQuerySerializer, X_ENV],
-                   responses={200: OrderPageSerializer, **api_errors(400, 401, 403, 429)})
+                   responses={200: OrderPageSerializer, **errors(400, 401, 403, 429)})
     def get(self, request: Request) -> Response:
         query = OrderListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -243,7 +221,7 @@ class AssetApi(APIView):
                                      description="As in a product's imageUrl: <project id>/<name>.<png|jpg|webp|gif>")],
         responses={**{(200, ct): OpenApiResponse(OpenApiTypes.BINARY, description="The image.")
                       for ct in CONTENT_TYPES.values()},
-                   304: OpenApiResponse(description="Not modified (If-None-Match)."), **api_errors(404)},
+                   304: OpenApiResponse(description="Not modified (If-None-Match)."), **errors(404)},
     )
     def get(self, request: Request, key: str) -> HttpResponse:
         if not ASSET_KEY.match(key):

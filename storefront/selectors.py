@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce, TruncDay, TruncMonth
 
 from .models import Order, OrderLine, Product
 
+
 def _moment(value: datetime | date) -> datetime:
     """A date means its first instant (UTC)."""
     return value if isinstance(value, datetime) else datetime.combine(value, time.min, tzinfo=timezone.utc)

@@ -4,14 +4,13 @@ response and documents it in the OpenAPI schema (one shape, written once)."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from billing.apis_manage import PartialUpdateMixin, RejectUnknownFieldsMixin
-from dreamapi.fields import StrictBooleanField, StrictCharField, StrictEmailField, StrictIntegerField
+from dreamapi.fields import RedirectUrlField, StrictBooleanField, StrictCharField, StrictEmailField, StrictIntegerField
+from dreamapi.serializers import PartialUpdateMixin, RejectUnknownFieldsMixin
 
 from .models import Order, product_name_validator
 from .services import asset_url
@@ -132,40 +131,6 @@ class ProductImageSerializer(serializers.Serializer):
 
 
 # --- cart checkout ---------------------------------------------------------------------------
-
-
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def url_origin(url: str) -> str:
-    """``https://Shop.example:443/x`` -> ``https://shop.example`` (scheme, host, non-default port)."""
-    parts = urlsplit(url.strip().rstrip("/"))
-    scheme, host, port = parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
-    return f"{scheme}://{host}" if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{scheme}://{host}:{port}"
-
-
-class RedirectUrlField(StrictCharField):
-    """An absolute http(s) URL with a host and no user-info: Checkout never sends a buyer to
-    javascript:, data:, a bare path, or a URL browsers could read differently."""
-
-    default_error_messages = {"scheme": "Must be an absolute http:// or https:// URL."}
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_length=2048, required=False, **kwargs)
-
-    def to_internal_value(self, data: Any) -> str:
-        value = super().to_internal_value(data)
-        if any(c.isspace() or ord(c) < 0x20 or c == "\\" for c in value):
-            self.fail("scheme")
-        try:
-            parts = urlsplit(value)
-            parts.port  # noqa: B018 - raises ValueError for a bad port
-        except ValueError:
-            self.fail("scheme")
-        if (parts.scheme.lower() not in _DEFAULT_PORTS or not value.lower().startswith(f"{parts.scheme.lower()}://")
-                or not parts.hostname or "@" in parts.netloc):
-            self.fail("scheme")
-        return value
 
 
 class CartItemSerializer(serializers.Serializer):

@@ -15,8 +15,7 @@ from typing import Any, Callable
 
 from . import billing, forms, objects
 from .errors import StripeError, invalid, parameter_missing, resource_missing
-from .forms import (anything, array, boolean, hash_of, integer, metadata, nullable, number, string, unsupported,
-                    url)
+from .forms import anything, array, boolean, hash_of, integer, metadata, nullable, number, string, unsupported, url
 from .query import LIST_SPEC, Expander, paginate
 from .store import AccountState, Store
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.db.models import QuerySet
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from dreamapi.cors import add_cors_headers, origin_allowed, preflight_response
 from dreamapi.errors import ApiError, NotFound
-from dreamapi.openapi import ApiAutoSchema
 from dreamapi.ratelimit import RateLimited, rate_limit_hit
 
 from .authentication import PublicKeyAuthentication, SecretKeyAuthentication
@@ -25,7 +25,6 @@ from .models import EXTERNAL_ID_PATTERN, ApiKey, EndUser, Project, end_user_look
 class ProjectAPIView(APIView):
     authentication_classes = [SecretKeyAuthentication]
     permission_classes: list = []
-    schema = ApiAutoSchema()
 
     request: Request
 
@@ -67,12 +66,46 @@ class PublicProjectAPIView(ProjectAPIView):
             return preflight_response(request, methods=self._allowed_methods())
         return super().dispatch(request, *args, **kwargs)
 
+    def cors_origins(self, context: KeyContext) -> tuple[str, ...]:
+        """Origins whose browsers may read this view's answers to a publishable-key call."""
+        return context.allowed_origins
+
+    def check_redirect_urls(self, urls: dict[str, str | None]) -> None:
+        """In browser mode, URLs a person will be sent to must be on the project's allowed
+        origins (anyone can call with a publishable key; only the developer's pages may be targets)."""
+        if not self.browser_mode:
+            return
+        for field, url in urls.items():
+            # Our own pages (e.g. /refresh as a Checkout success URL) check their redirect themselves.
+            if url is not None and not origin_allowed(url, (*self.key.allowed_origins, settings.SITE_URL)):
+                message = (f"{field} must be on one of this project's allowed origins when called with the "
+                           "publishable key (dashboard → Settings).")
+                raise ApiError(message, code="redirect_not_allowed", extra={"fields": {field: [message]}})
+
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         context = getattr(request, "auth", None) if getattr(request, "_authenticator", None) else None
         if context is not None and context.kind == ApiKey.Kind.PUBLISHABLE:
-            add_cors_headers(request, response, context.allowed_origins)
+            add_cors_headers(request, response, self.cors_origins(context))
         return response
+
+
+class PublicReadSecretWriteAPIView(PublicProjectAPIView):
+    """A collection a browser may read with the publishable key (CORS) and a script may
+    write with the secret key. Writes never carry CORS headers."""
+
+    READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+    def get_authenticators(self):
+        method = getattr(self.request, "method", None)  # None while the schema generator builds a request
+        if method is not None and method not in self.READ_METHODS:
+            return [SecretKeyAuthentication()]
+        return super().get_authenticators()
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if request.method in self.READ_METHODS:
+            return super().finalize_response(request, response, *args, **kwargs)
+        return ProjectAPIView.finalize_response(self, request, response, *args, **kwargs)
 
 
 _USER_REF_RE = re.compile(EXTERNAL_ID_PATTERN)
@@ -146,17 +179,6 @@ class EndUserAPIView(PublicProjectAPIView):
         if not result.allowed:
             raise RateLimited(f"Too many requests for this end user; try again in {result.retry_after} s.",
                               retry_after=result.retry_after, headers=self.rate_limit_headers)
-
-    def check_redirect_urls(self, urls: dict[str, str | None]) -> None:
-        """In browser mode, URLs an end user will be sent to must be on the project's allowed
-        origins (anyone can call with a publishable key; only the developer's pages may be targets)."""
-        if not self.browser_mode:
-            return
-        for field, url in urls.items():
-            if url is not None and not origin_allowed(url, self.key.allowed_origins):
-                message = (f"{field} must be on one of this project's allowed origins when called with the "
-                           "publishable key (dashboard → Settings).")
-                raise ApiError(message, code="redirect_not_allowed", extra={"fields": {field: [message]}})
 
     def finalize_response(self, request, response, *args, **kwargs):
         for name, value in getattr(self, "rate_limit_headers", {}).items():

@@ -14,7 +14,16 @@ from dreamapi.errors import ApiError
 
 from . import keycache
 from .ids import key_digest, random_token
-from .models import EXTERNAL_ID_MAX_LENGTH, OUR_ID_PREFIX, ApiKey, EndUser, Mode, Platform, Project, external_id_validator
+from .models import (
+    EXTERNAL_ID_MAX_LENGTH,
+    OUR_ID_PREFIX,
+    ApiKey,
+    EndUser,
+    Mode,
+    Platform,
+    Project,
+    external_id_validator,
+)
 
 SECRET_KEY_LENGTH = 40
 PUBLISHABLE_KEY_LENGTH = 32

@@ -8,11 +8,11 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from dreamapi import ratelimit
 from tenants import keycache
 from tenants.authentication import failed_keys_forget
 from tenants.models import Platform, Project
 from tenants.services import developer_create, end_user_create, project_create
-from dreamapi import ratelimit
 
 
 @dataclass

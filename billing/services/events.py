@@ -15,7 +15,8 @@ reconciliation task finds it (``stripe_events_requeue_stale``).
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone as dt_timezone
+from datetime import datetime
+from datetime import timezone as dt_timezone
 from typing import Any, Callable
 
 from django.conf import settings

@@ -3,8 +3,8 @@ own browser (publishable key + their token)."""
 
 from __future__ import annotations
 
-from django.utils import timezone
 from django.db.models import F
+from django.utils import timezone
 
 from dreamapi.errors import ApiError, NotFound
 from tenants.keycache import KeyContext

@@ -11,7 +11,8 @@ changes nothing. Stock moves by the conditional statements of ``inventory.py``.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 from typing import Any
 
 from django.db import transaction

@@ -17,7 +17,7 @@ from billing.selectors import active_connection
 from dreamapi.errors import ApiError, Conflict
 from tenants.models import Project
 
-from ..models import Asset, Product, ReservationLine, OrderLine
+from ..models import Asset, OrderLine, Product, ReservationLine
 from .assets import asset_create, asset_delete
 from .inventory import stock_set
 

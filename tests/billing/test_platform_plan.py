@@ -1,10 +1,16 @@
 """The developer's own plan, on the platform's Stripe account, kept in sync by dj-stripe's
 webhook endpoint: live keys are refused without it and accepted with it."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
 
 from tenants.models import Platform
+from tests.production import PRODUCTION
 
 from .conftest import pay, wait_until
 
@@ -73,11 +79,6 @@ def test_a_test_mode_subscription_never_counts_when_the_platform_bills_in_live_m
 
 
 def _live_mode_setting(**env: str) -> str:
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
     base = {k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "DREAMAPI_"))}
     result = subprocess.run(
         [sys.executable, "-c", "from dreamapi import settings; print(settings.STRIPE_LIVE_MODE)"],
@@ -87,19 +88,11 @@ def _live_mode_setting(**env: str) -> str:
     return result.stdout.strip()
 
 
-# What the production profile refuses to start without (dreamapi/settings.py).
-PRODUCTION_ENV = {
-    "DREAMAPI_ENV": "production", "SECRET_KEY": "p" * 64, "ALLOWED_HOSTS": "api.example.com",
-    "DATABASE_URL": "postgres://u:p@127.0.0.1:5432/db", "REDIS_URL": "redis://127.0.0.1:6379/0",
-    "STRIPE_TEST_SECRET_KEY": "sk_test_x", "STRIPE_LIVE_SECRET_KEY": "sk_live_x",
-    "STRIPE_CONNECT_CLIENT_ID_TEST": "ca_test", "STRIPE_CONNECT_CLIENT_ID_LIVE": "ca_live",
-    "STRIPE_CONNECT_WEBHOOK_SECRETS": "whsec_x", "PLATFORM_PLAN_PRICE_ID": "price_x",
-}
 
 
 def test_the_platform_bills_in_live_mode_in_production_and_test_mode_elsewhere():
-    assert _live_mode_setting(**PRODUCTION_ENV) == "True"
-    assert _live_mode_setting(**PRODUCTION_ENV, STRIPE_LIVE_MODE="false") == "False"  # still overridable
+    assert _live_mode_setting(**PRODUCTION) == "True"
+    assert _live_mode_setting(**PRODUCTION, STRIPE_LIVE_MODE="false") == "False"  # still overridable
     assert _live_mode_setting() == "False"
     assert _live_mode_setting(STRIPE_LIVE_MODE="true") == "True"
 

@@ -14,7 +14,6 @@ from billing.models import Tier
 from billing.services import tier_create, tier_update
 from dreamapi.errors import ApiError
 
-
 pytestmark = pytest.mark.django_db(transaction=True)
 
 STRIPE_ID = re.compile(r"\b(price|prod|cus|acct|req|cs|sub)_[A-Za-z0-9]+")

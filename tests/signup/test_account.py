@@ -230,8 +230,9 @@ def test_account_and_refresh_refuse_a_redirect_outside_the_allowlist(alice_pages
 def test_the_account_page_of_an_end_user_without_a_password_offers_to_set_one(alice_pages):
     end_user = alice_pages.end_user(email="olivia@example.com", email_verified=True)  # e.g. signed up with OIDC
     client = Client()
-    from signup.sessions import hosted_session_start
     from django.http import HttpResponse
+
+    from signup.sessions import hosted_session_start
 
     response = HttpResponse()
     end_user_token_issue(end_user=end_user)
