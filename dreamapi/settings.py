@@ -162,6 +162,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "reconcile-subscriptions": {"task": "billing.tasks.reconcile_subscriptions", "schedule": 15 * 60},
     "cleanup-signup-records": {"task": "signup.tasks.cleanup_signup_records", "schedule": 60 * 60},
+    # The daily usage history behind the dashboard's charts is exact to this interval.
+    "fold-usage-history": {"task": "usage.tasks.fold_usage_history", "schedule": 5 * 60},
 }
 
 # --- auth (developers: django-allauth) -------------------------------------------
