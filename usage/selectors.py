@@ -72,7 +72,8 @@ def usage_calls_this_period(*, project_ids: Iterable[int], mode: str,
     # Spelled out rather than ~billing: NOT over the nullable period columns would drop the NULLs.
     no_billing = (Q(end_user__billing_period_start__isnull=True) | Q(end_user__billing_period_end__isnull=True)
                   | Q(end_user__billing_period_start__gt=now) | Q(end_user__billing_period_end__lte=now))
-    current = (billing & Q(period_start=F("end_user__billing_period_start"))) | (no_billing & Q(period_start=month_start))
+    current = ((billing & Q(period_start=F("end_user__billing_period_start")))
+               | (no_billing & Q(period_start=month_start)))
     rows = (UsageCounter.objects.filter(current, end_user__project_id__in=list(project_ids), end_user__mode=mode)
             .values("end_user__project_id").annotate(calls=Sum("count")))
     return {row["end_user__project_id"]: row["calls"] for row in rows}

@@ -11,6 +11,7 @@ from billing import services as billing_services
 from billing.models import Tier
 from billing.selectors import tier_for_project
 from dreamapi.errors import ApiError
+from tenants.audit import Actor
 from tenants.models import Project
 
 from ..decorators import project_page
@@ -38,11 +39,12 @@ def tier_edit(request: HttpRequest, *, project: Project, mode: str, slug: str | 
     if tier is not None:
         form.fields["slug"].disabled = True
     if request.method == "POST" and form.is_valid():
+        actor = Actor.developer(request.user)
         try:
             if tier is None:
-                billing_services.tier_create(project=project, mode=mode, **form.cleaned_data)
+                billing_services.tier_create(project=project, mode=mode, actor=actor, **form.cleaned_data)
             else:
-                billing_services.tier_update(tier=tier, **form.cleaned_data)
+                billing_services.tier_update(tier=tier, actor=actor, **form.cleaned_data)
         except ApiError as exc:
             form.add_error(None, exc.message)
         else:
@@ -57,7 +59,8 @@ def tier_delete(request: HttpRequest, *, project: Project, mode: str, slug: str)
     form = TierDeleteForm(request.POST or None, tier=tier)
     if request.method == "POST" and form.is_valid():
         try:
-            billing_services.tier_delete(tier=tier, move_users_to=form.cleaned_data.get("move_to"))
+            billing_services.tier_delete(tier=tier, move_users_to=form.cleaned_data.get("move_to"),
+                                         actor=Actor.developer(request.user))
         except ApiError as exc:
             form.add_error(None, exc.message)
         else:
@@ -71,6 +74,6 @@ def tier_delete(request: HttpRequest, *, project: Project, mode: str, slug: str)
 @project_page
 @require_POST
 def tier_make_default(request: HttpRequest, *, project: Project, mode: str, slug: str) -> HttpResponse:
-    billing_services.tier_set_default(tier=_tier(project, mode, slug))
+    billing_services.tier_set_default(tier=_tier(project, mode, slug), actor=Actor.developer(request.user))
     messages.success(request, f"New end users now start on {slug}.")
     return redirect(project_url(project, mode))

@@ -2,9 +2,8 @@
 
 import pytest
 
-from signup.models import SignupSettings, SigningKey
+from signup.models import SigningKey, SignupSettings
 from signup.tokens import end_user_token_issue
-
 from tests.signup.conftest import verified_user
 
 pytestmark = pytest.mark.django_db
