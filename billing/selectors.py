@@ -8,6 +8,7 @@ from fractions import Fraction
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from djstripe.models import Subscription as PlatformSubscription
 
 from tenants.models import EndUser, Mode, Project
 
@@ -230,3 +231,28 @@ def end_users_by_subscription(end_users: QuerySet[EndUser], status: str,
         ended = Q(sub_cancel_at_period_end=True, sub_period_end__lte=now)
         return end_users.filter(Q(sub_status__isnull=True) | ~Q(sub_status__in=Subscription.ACTIVE_STATUSES) | ended)
     return end_users
+
+
+# --- the platform plan (what developers pay dream-api), for operators -----------------------------
+
+_PAYING_STATUSES = ("active", "past_due")
+
+
+def platform_plan_mrr(*, livemode: bool) -> dict[str, int]:
+    """MRR of developers' platform plans per currency (minor units), from dj-stripe's copy of
+    the platform account's subscriptions: active and past due, each item's price per month."""
+    monthly: dict[str, Fraction] = defaultdict(Fraction)
+    rows = PlatformSubscription.objects.filter(livemode=livemode, stripe_data__status__in=_PAYING_STATUSES)
+    for data in rows.values_list("stripe_data", flat=True):
+        for item in ((data or {}).get("items") or {}).get("data") or []:
+            price = item.get("price") or item.get("plan") or {}
+            amount, currency = price.get("unit_amount", price.get("amount")), price.get("currency")
+            interval = (price.get("recurring") or {}).get("interval") or price.get("interval") or "month"
+            if isinstance(amount, int) and isinstance(currency, str):
+                monthly[currency.lower()] += amount * (item.get("quantity") or 1) * _MONTHS_PER_INTERVAL.get(
+                    interval, Fraction(1))
+    return {currency: _round_half_up(value) for currency, value in monthly.items()}
+
+
+def failed_events_total() -> int:
+    return StripeEvent.objects.filter(status=StripeEvent.Status.FAILED).count()

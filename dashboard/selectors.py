@@ -22,6 +22,8 @@ from billing.selectors import (
     end_users_by_subscription,
     end_users_with_subscription,
     failed_event_counts,
+    failed_events_total,
+    platform_plan_mrr,
     recent_stripe_events,
     subscription_metrics,
     subscription_revenue,
@@ -34,6 +36,7 @@ from tenants.selectors import (
     end_user_signups_daily,
     end_users_for_project,
     end_users_search,
+    platform_counts,
 )
 from usage.periods import month_period
 from usage.selectors import (
@@ -296,3 +299,9 @@ def dashboard_totals(*, platform: Platform, mode: str, now: datetime | None = No
                       "revenue": row.revenue_all_time.get(currency, 0), "customers": row.end_users,
                       "activeSubscriptions": row.active_subscriptions} for row in totals.rows],
     }
+
+
+def platform_numbers() -> dict:
+    """The admin index's figures for operators."""
+    return {**platform_counts(), "plan_mrr": platform_plan_mrr(livemode=settings.STRIPE_LIVE_MODE),
+            "failed_events": failed_events_total()}

@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.http import Http404
 
-from .models import ApiKey, AuditEvent, EndUser, Project
+from .models import ApiKey, AuditEvent, EndUser, Platform, Project
 
 
 def project_for_owner(*, user: AbstractBaseUser, project_id: str) -> Project:
@@ -70,3 +70,11 @@ def end_user_for_project(*, project: Project, mode: str, public_id: str) -> EndU
 def audit_events_for_project(*, project: Project) -> QuerySet[AuditEvent]:
     """The project's audit log, newest first, with the actors' keys for display."""
     return AuditEvent.objects.filter(project=project).select_related("actor_api_key")
+
+
+def platform_counts() -> dict[str, int]:
+    """For operators: developers, paying developers, end users per mode."""
+    platforms = Platform.objects.aggregate(developers=Count("id"), paying=Count("id", filter=Q(paid_plan_active=True)))
+    end_users = dict(EndUser.objects.values_list("mode").annotate(n=Count("id")).values_list("mode", "n"))
+    return {"developers": platforms["developers"], "paying_developers": platforms["paying"],
+            "end_users_live": end_users.get("live", 0), "end_users_test": end_users.get("test", 0)}

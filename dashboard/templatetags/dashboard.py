@@ -5,7 +5,7 @@ from django import template
 from ..charts import bar_chart_svg
 from ..formatting import format_money, format_money_map, format_number
 from ..links import project_url as _project_url
-from ..selectors import DailySeries
+from ..selectors import DailySeries, platform_numbers as _platform_numbers
 
 register = template.Library()
 
@@ -61,3 +61,9 @@ def fields_with_errors(form) -> int:
 def words(value) -> str:
     """A machine word for people: ``past_due`` → ``Past due``."""
     return str(value or "").replace("_", " ").capitalize()
+
+
+@register.simple_tag
+def platform_numbers() -> dict:
+    """For the admin's index: ``{% platform_numbers as numbers %}``."""
+    return _platform_numbers()
