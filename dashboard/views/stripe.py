@@ -131,11 +131,13 @@ def promote(request: HttpRequest, *, project: Project, mode: str) -> HttpRespons
     plan = billing_services.promote_plan(project=project)
     if request.method == "POST":
         try:
-            billing_services.promote_to_live(project=project, actor=Actor.developer(request.user))
+            done = billing_services.promote_to_live(project=project, actor=Actor.developer(request.user))
         except ApiError as exc:
             messages.error(request, f"Nothing was promoted: {exc.message}")
         else:
-            messages.success(request, "Tiers promoted to live mode.")
+            changed = [f"{c.slug} ({'created' if c.action == 'create' else 'updated'})" for c in done
+                       if c.action != "unchanged"]
+            messages.success(request, f"Promoted to live mode: {', '.join(changed) or 'nothing had changed'}.")
             return redirect(project_url(project, Mode.LIVE))
     return render(request, "dashboard/promote.html", {
         "project": project, "mode": Mode.TEST, "plan": plan, "live_connected": live_stripe_connected(project=project),

@@ -42,13 +42,13 @@ def tier_edit(request: HttpRequest, *, project: Project, mode: str, slug: str | 
         actor = Actor.developer(request.user)
         try:
             if tier is None:
-                billing_services.tier_create(project=project, mode=mode, actor=actor, **form.cleaned_data)
+                saved = billing_services.tier_create(project=project, mode=mode, actor=actor, **form.cleaned_data)
             else:
-                billing_services.tier_update(tier=tier, actor=actor, **form.cleaned_data)
+                saved = billing_services.tier_update(tier=tier, actor=actor, **form.cleaned_data)
         except ApiError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, "Tier saved.")
+            messages.success(request, f"Tier {saved.slug} {'created' if tier is None else 'saved'} in {mode} mode.")
             return redirect(project_url(project, mode))
     return render(request, "dashboard/tier_form.html", {"project": project, "mode": mode, "tier": tier, "form": form})
 
@@ -64,7 +64,9 @@ def tier_delete(request: HttpRequest, *, project: Project, mode: str, slug: str)
         except ApiError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, f"Tier {slug} deleted.")
+            moved = form.cleaned_data.get("move_to")
+            messages.success(request, f"Tier {slug} deleted" + (f"; its end users are now on {moved.slug}." if moved
+                                                                  else "."))
             return redirect(project_url(project, mode))
     return render(request, "dashboard/tier_delete.html",
                   {"project": project, "mode": mode, "tier": tier, "form": form,
