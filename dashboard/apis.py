@@ -24,7 +24,8 @@ _MONEY = "Minor units (cents) of `currency`."
 
 class DashboardCustomerSerializer(serializers.Serializer):
     id = serializers.CharField(help_text="usr_…")
-    email = serializers.EmailField()
+    email = serializers.CharField(help_text="Empty for an end user created on first use by an external id.")
+    externalId = serializers.CharField(allow_null=True, help_text="The app's own id for the end user, if it set one.")
     plan = serializers.CharField(help_text="The tier id.")
     usage = serializers.IntegerField(help_text="Tracked calls in the end user's current usage period.")
     limit = serializers.IntegerField(allow_null=True, help_text="Calls per period; null: unlimited.")

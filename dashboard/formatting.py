@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from billing.money import ZERO_DECIMAL_CURRENCIES
+from tenants.models import EndUser
+from tenants.selectors import end_user_has_external_id
 
 # Symbols only where they are unambiguous to the dashboard's readers; others show their code.
 _SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "inr": "₹", "krw": "₩", "cad": "CA$", "aud": "A$",
@@ -27,3 +29,10 @@ def format_money_map(amounts: dict[str, int], currency: str) -> str:
     """Amounts in several currencies: ``$19.00 + €5.00``; nothing at all: zero in ``currency``."""
     shown = [format_money(value, code) for code, value in sorted(amounts.items(), key=lambda kv: -kv[1]) if value]
     return " + ".join(shown) or format_money(0, currency)
+
+
+def end_user_label(end_user: EndUser) -> str:
+    """How the dashboard names an end user: their e-mail, else the app's id for them (end users
+    created on first use by an external id have no e-mail yet), else ours."""
+    external = end_user.external_id if end_user_has_external_id() else ""
+    return end_user.email or external or end_user.public_id

@@ -33,6 +33,7 @@ from billing.selectors import (
 from tenants.models import EndUser, Platform, Project
 from tenants.selectors import (
     end_user_counts,
+    end_user_has_external_id,
     end_user_signups_daily,
     end_users_for_project,
     end_users_search,
@@ -248,7 +249,9 @@ def dashboard_snapshot(*, project: Project, mode: str, now: datetime | None = No
     customers = []
     for end_user in end_users_filtered(project=project, mode=mode, now=now)[:API_CUSTOMERS]:
         status, renews_at = _subscription_state(end_user, now)
-        customers.append({"id": end_user.public_id, "email": end_user.email, "plan": end_user.tier.slug,
+        customers.append({"id": end_user.public_id, "email": end_user.email,
+                          "externalId": (end_user.external_id if end_user_has_external_id() else None) or None,
+                          "plan": end_user.tier.slug,
                           "usage": end_user.usage, "limit": end_user.tier.monthly_limit, "status": status,
                           "renewsAt": renews_at, "createdAt": _iso(end_user.created_at)})
     tiers = [{"name": t.slug, "displayName": t.name, "price": t.price_cents, "currency": t.currency,

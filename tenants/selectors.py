@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timezone as dt_timezone
+from datetime import date, datetime
+from datetime import timezone as dt_timezone
 from functools import cache
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -37,15 +38,15 @@ def end_users_search(end_users: QuerySet[EndUser], term: str) -> QuerySet[EndUse
         return end_users
     match = Q(email__icontains=term) | Q(first_name__icontains=term) | Q(last_name__icontains=term)
     match |= Q(public_id=term)
-    if _has_external_id():
+    if end_user_has_external_id():
         match |= Q(external_id=term)
     return end_users.filter(match)
 
 
 @cache
-def _has_external_id() -> bool:
-    # ``EndUser.external_id`` (the app's own id for its user) is being added beside this
-    # code; the search includes it as soon as the model has it.
+def end_user_has_external_id() -> bool:
+    """Whether ``EndUser.external_id`` (the app's own id for its user) exists: it is being added
+    beside this code, and the dashboard shows and searches it as soon as the model has it."""
     return any(f.name == "external_id" for f in EndUser._meta.get_fields())
 
 

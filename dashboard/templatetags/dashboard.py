@@ -3,9 +3,10 @@ from __future__ import annotations
 from django import template
 
 from ..charts import bar_chart_svg
-from ..formatting import format_money, format_money_map, format_number
+from ..formatting import end_user_label, format_money, format_money_map, format_number
 from ..links import project_url as _project_url
-from ..selectors import DailySeries, platform_numbers as _platform_numbers
+from ..selectors import DailySeries
+from ..selectors import platform_numbers as _platform_numbers
 
 register = template.Library()
 
@@ -67,3 +68,9 @@ def words(value) -> str:
 def platform_numbers() -> dict:
     """For the admin's index: ``{% platform_numbers as numbers %}``."""
     return _platform_numbers()
+
+
+@register.filter
+def who(end_user) -> str:
+    """``{{ end_user|who }}``: their e-mail, else the app's id for them, else ours."""
+    return end_user_label(end_user)

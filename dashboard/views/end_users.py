@@ -26,12 +26,13 @@ from signup.services import end_user_tokens_revoke
 from tenants import services as tenant_services
 from tenants.audit import Actor, audit_record
 from tenants.models import EndUser, Mode, Project
-from tenants.selectors import end_user_for_project
+from tenants.selectors import end_user_for_project, end_user_has_external_id
 from usage.selectors import usage_calls_daily_for_end_user, usage_for_end_user
 from usage.services import usage_history_fold, usage_reset
 
 from ..csv import ROWS_PER_CHUNK, csv_response
 from ..decorators import project_page
+from ..formatting import end_user_label
 from ..forms import EndUserFilterForm, PlanChangeForm, UsageResetForm
 from ..links import project_url
 from ..selectors import DailySeries, end_users_filtered
@@ -70,12 +71,15 @@ def end_user_list(request: HttpRequest, *, project: Project, mode: str) -> HttpR
 def end_user_export(request: HttpRequest, *, project: Project, mode: str) -> HttpResponse:
     """The list as CSV, with the same search, filters and order; streamed."""
     _, filters = _filtered(request, project, mode)
-    rows = _end_users(project, mode, filters).values_list(
-        "public_id", "email", "first_name", "last_name", "tier__slug", "usage", "tier__monthly_limit",
-        "sub_status", "sub_cancel_at_period_end", "sub_period_end", "email_verified", "created_at",
-    ).iterator(chunk_size=ROWS_PER_CHUNK)
-    header = ["id", "email", "first_name", "last_name", "plan", "usage_this_period", "limit",
-              "subscription_status", "cancel_at_period_end", "current_period_end", "email_verified", "created_at"]
+    columns = {"id": "public_id", "email": "email", "external_id": "external_id", "first_name": "first_name",
+               "last_name": "last_name", "plan": "tier__slug", "usage_this_period": "usage",
+               "limit": "tier__monthly_limit", "subscription_status": "sub_status",
+               "cancel_at_period_end": "sub_cancel_at_period_end", "current_period_end": "sub_period_end",
+               "email_verified": "email_verified", "created_at": "created_at"}
+    if not end_user_has_external_id():
+        del columns["external_id"]
+    rows = _end_users(project, mode, filters).values_list(*columns.values()).iterator(chunk_size=ROWS_PER_CHUNK)
+    header = list(columns)
     return csv_response(filename=f"{project.public_id}-{mode}-end-users.csv", header=header, rows=rows)
 
 
@@ -130,9 +134,9 @@ def end_user_change_plan(request: HttpRequest, *, project: Project, mode: str, p
             messages.error(request, exc.message)
         else:
             if end_user.tier.name == old:
-                messages.info(request, f"{end_user.email} is already on {old}.")
+                messages.info(request, f"{end_user_label(end_user)} is already on {old}.")
             else:
-                messages.success(request, f"{end_user.email} moved from {old} to {end_user.tier.name}.")
+                messages.success(request, f"{end_user_label(end_user)} moved from {old} to {end_user.tier.name}.")
     return redirect(project_url(project, mode, "end_user", public_id))
 
 
@@ -146,10 +150,10 @@ def end_user_reset_usage(request: HttpRequest, *, project: Project, mode: str, p
         return redirect(project_url(project, mode, "end_user", public_id))
     cleared = usage_reset(end_user=end_user, actor=Actor.developer(request.user), reason=form.cleaned_data["reason"])
     if cleared:
-        messages.success(request, f"Usage of {end_user.email} reset: {cleared:,} call{'s' if cleared != 1 else ''} "
-                                  "this period cleared.")
+        messages.success(request, f"Usage of {end_user_label(end_user)} reset: {cleared:,} "
+                                  f"call{'s' if cleared != 1 else ''} this period cleared.")
     else:
-        messages.info(request, f"{end_user.email} has no usage this period: nothing to reset.")
+        messages.info(request, f"{end_user_label(end_user)} has no usage this period: nothing to reset.")
     return redirect(project_url(project, mode, "end_user", public_id))
 
 
@@ -161,7 +165,7 @@ def end_user_revoke_tokens(request: HttpRequest, *, project: Project, mode: str,
         end_user_tokens_revoke(end_user=end_user)
         audit_record(project=project, actor=Actor.developer(request.user), action="end_user.tokens_revoke",
                      target=end_user.public_id, mode=mode)
-    messages.success(request, f"Every token of {end_user.email} is revoked: they must sign in again.")
+    messages.success(request, f"Every token of {end_user_label(end_user)} is revoked: they must sign in again.")
     return redirect(project_url(project, mode, "end_user", public_id))
 
 
@@ -169,10 +173,10 @@ def end_user_revoke_tokens(request: HttpRequest, *, project: Project, mode: str,
 def end_user_delete(request: HttpRequest, *, project: Project, mode: str, public_id: str) -> HttpResponse:
     end_user = _end_user(project, mode, public_id)
     if request.method == "POST":
-        if request.POST.get("confirm_email", "").strip().lower() != end_user.email.lower():
-            messages.error(request, "Type the end user's e-mail exactly to delete them.")
+        if request.POST.get("confirm_email", "").strip().lower() != end_user_label(end_user).lower():
+            messages.error(request, f"Type {end_user_label(end_user)} exactly to delete this end user.")
         else:
             tenant_services.end_user_delete(end_user=end_user, actor=Actor.developer(request.user))
-            messages.success(request, f"End user {end_user.email} ({public_id}) deleted.")
+            messages.success(request, f"End user {end_user_label(end_user)} ({public_id}) deleted.")
             return redirect(project_url(project, mode, "end_users"))
     return render(request, "dashboard/end_user_delete.html", {"project": project, "mode": mode, "end_user": end_user})
