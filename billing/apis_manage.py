@@ -122,7 +122,7 @@ class TierCollectionApi(PublicReadSecretWriteAPIView, TierListApi):
     def post(self, request: Request) -> Response:
         body = TierWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        tier = services.tier_create(project=self.project(), mode=self.mode, **body.service_fields())
+        tier = services.tier_create(project=self.project(), mode=self.mode, actor=self.actor, **body.service_fields())
         return _tier_response(tier, status=201)
 
 
@@ -143,7 +143,7 @@ class TierDetailApi(ProjectAPIView):
         tier = self.get_tier(tier_id)
         body = TierUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return _tier_response(services.tier_update(tier=tier, **body.service_fields()))
+        return _tier_response(services.tier_update(tier=tier, actor=self.actor, **body.service_fields()))
 
     @extend_schema(
         operation_id="tiers_delete", summary="Delete a tier",
@@ -160,5 +160,5 @@ class TierDetailApi(ProjectAPIView):
             if move_to is None:
                 raise ApiError(f"moveUsersTo: no tier '{target}' in this project and mode.",
                                code="invalid_target_tier")
-        services.tier_delete(tier=tier, move_users_to=move_to)
+        services.tier_delete(tier=tier, move_users_to=move_to, actor=self.actor)
         return Response(TierDeletedSerializer({"success": True, "deleted": True, "id": tier_id}).data)

@@ -6,7 +6,7 @@ from django import forms
 from django.core.validators import URLValidator
 
 from billing.models import Tier, tier_slug_validator
-from billing.selectors import tiers_for_project
+from billing.selectors import SUBSCRIPTION_FILTERS, tiers_for_project
 from tenants.models import Project
 
 
@@ -17,7 +17,8 @@ class ProjectCreateForm(forms.Form):
 
 class ProjectSettingsForm(forms.Form):
     name = forms.CharField(max_length=100)
-    rate_limit_per_minute = forms.IntegerField(min_value=1, max_value=100_000, label="Rate limit per end user (per minute)")
+    rate_limit_per_minute = forms.IntegerField(min_value=1, max_value=100_000,
+                                               label="Rate limit per end user (per minute)")
     key_rate_limit_per_minute = forms.IntegerField(
         min_value=1, max_value=1_000_000, required=False, label="Rate limit per API key (per minute)",
         help_text="All calls made with one key, whatever the end user. Empty: no limit.",
@@ -73,3 +74,56 @@ class TierDeleteForm(forms.Form):
     def __init__(self, *args, tier: Tier, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["move_to"].queryset = tiers_for_project(project=tier.project, mode=tier.mode).exclude(pk=tier.pk)
+
+
+class EndUserFilterForm(forms.Form):
+    """The end-user list's search, filters and order (a GET form: the CSV export reuses it)."""
+
+    SORTS = {
+        "-joined": ("Newest first", ["-created_at", "-id"]),
+        "joined": ("Oldest first", ["created_at", "id"]),
+        "-usage": ("Most usage", ["-usage", "-created_at"]),
+        "usage": ("Least usage", ["usage", "-created_at"]),
+        "plan": ("Plan", ["tier__order", "tier__price_cents", "tier__slug", "-created_at"]),
+    }
+    STATUSES = {**SUBSCRIPTION_FILTERS, "at_limit": "At the usage limit"}
+
+    q = forms.CharField(required=False, max_length=254, label="Search",
+                        help_text="E-mail, name, usr_ id or your external id")
+    plan = forms.ChoiceField(required=False, label="Plan")
+    status = forms.ChoiceField(required=False, label="Status",
+                               choices=[("", "Any status"), *STATUSES.items()])
+    sort = forms.ChoiceField(required=False, label="Sort by",
+                             choices=[(key, label) for key, (label, _) in SORTS.items()])
+
+    def __init__(self, *args, project: Project, mode: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].choices = [("", "Any plan")] + [
+            (tier.slug, tier.name) for tier in tiers_for_project(project=project, mode=mode)
+        ]
+
+    def filters(self) -> dict[str, str]:
+        """The valid filters, empty ones left out (an invalid value is ignored, not an error)."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {name: data[name] for name in ("q", "plan", "status", "sort") if data.get(name)}
+
+    @classmethod
+    def ordering(cls, sort: str | None) -> list[str]:
+        return cls.SORTS.get(sort or "-joined", cls.SORTS["-joined"])[1]
+
+
+class PlanChangeForm(forms.Form):
+    plan = forms.ChoiceField(label="New plan")
+
+    def __init__(self, *args, project: Project, mode: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].choices = [(tier.slug, f"{tier.name} ({tier.slug})")
+                                       for tier in tiers_for_project(project=project, mode=mode)]
+
+
+class UsageResetForm(forms.Form):
+    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text="Kept in the audit log, e.g. “counted twice by a client retry bug”.")

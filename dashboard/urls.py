@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import keys, plan, projects, signup, stripe, tiers
+from .views import audit, end_users, keys, plan, projects, signup, stripe, tiers
 
 app_name = "dashboard"
 
@@ -21,9 +21,18 @@ urlpatterns = [
     path(f"{P}tiers/<str:slug>/", tiers.tier_edit, name="tier_edit"),
     path(f"{P}tiers/<str:slug>/delete/", tiers.tier_delete, name="tier_delete"),
     path(f"{P}tiers/<str:slug>/default/", tiers.tier_make_default, name="tier_default"),
+    path(f"{P}users/", end_users.end_user_list, name="end_users"),
+    path(f"{P}users/export.csv", end_users.end_user_export, name="end_users_export"),
+    path(f"{P}users/<str:public_id>/", end_users.end_user_detail, name="end_user"),
+    path(f"{P}users/<str:public_id>/plan/", end_users.end_user_change_plan, name="end_user_plan"),
+    path(f"{P}users/<str:public_id>/reset-usage/", end_users.end_user_reset_usage, name="end_user_reset_usage"),
+    path(f"{P}users/<str:public_id>/revoke-tokens/", end_users.end_user_revoke_tokens, name="end_user_revoke_tokens"),
+    path(f"{P}users/<str:public_id>/delete/", end_users.end_user_delete, name="end_user_delete"),
+    path(f"{P}audit/", audit.audit_log, name="audit_log"),
     path(f"{P}stripe/connect/", stripe.stripe_connect, name="stripe_connect"),
     path(f"{P}stripe/disconnect/", stripe.stripe_disconnect, name="stripe_disconnect"),
     path(f"{P}stripe/events/", stripe.stripe_events, name="stripe_events"),
+    path(f"{P}stripe/events/export.csv", stripe.stripe_events_export, name="stripe_events_export"),
     path(f"{P}stripe/events/<int:event_id>/replay/", stripe.stripe_event_replay, name="stripe_event_replay"),
     path(f"{P}promote/", stripe.promote, name="promote"),
     path(f"{P}signup/", signup.signup_settings, name="signup_settings"),

@@ -184,6 +184,8 @@ CELERY_BEAT_SCHEDULE = {
     "cleanup-signup-records": {"task": "signup.tasks.cleanup_signup_records", "schedule": 60 * 60},
     "send-unsent-signup-emails": {"task": "signup.tasks.send_unsent_emails", "schedule": 60},
     "sweep-store-reservations": {"task": "storefront.tasks.sweep_reservations", "schedule": 5 * 60},
+    # The daily usage history behind the dashboard's charts is exact to this interval.
+    "fold-usage-history": {"task": "usage.tasks.fold_usage_history", "schedule": 5 * 60},
 }
 
 # --- hosted sign-up (signup/) ------------------------------------------------------

@@ -12,6 +12,7 @@ urlpatterns = [
     # dj-stripe's endpoint: events of the platform's own account (the developers' plan).
     path("stripe/", include("djstripe.urls", namespace="djstripe")),
     path("api/auth/", include("signup.api_urls")),
+    path("api/", include("dashboard.api_urls")),
     path("api/", include("dreamapi.api_urls")),
     # Where Checkout returns end users when neither the API call nor the project names a URL.
     path("checkout/success", TemplateView.as_view(template_name="billing/checkout_done.html",

@@ -1,7 +1,10 @@
 from django.contrib import admin, messages
 from django.db import models
+from django.urls import reverse
+from django.utils.html import format_html
 
-from .models import ApiKey, EndUser, Platform, Project
+from .audit import Actor
+from .models import ApiKey, AuditEvent, EndUser, Platform, Project
 from .services import api_key_revoke
 
 
@@ -32,10 +35,16 @@ class ProjectAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["public_id", "name", "platform__public_id", "platform__owner__email"]
     list_select_related = ["platform__owner"]
-    readonly_fields = ["public_id", "created_at"]
+    readonly_fields = ["public_id", "created_at", "audit_log"]
     raw_id_fields = ["platform"]
     inlines = [ApiKeyInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    @admin.display(description="Audit log")
+    def audit_log(self, obj: Project) -> str:
+        url = reverse("admin:tenants_auditevent_changelist")
+        return format_html('<a href="{}?project__id__exact={}">{} recorded changes</a>', url, obj.pk,
+                           obj.audit_events.count())
 
 
 @admin.register(ApiKey)
@@ -60,7 +69,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         count = 0
         for api_key in queryset.filter(revoked_at__isnull=True):
-            api_key_revoke(api_key=api_key)
+            api_key_revoke(api_key=api_key, actor=Actor.operator(request.user))
             count += 1
         self.message_user(request, f"Revoked {count} key(s).", messages.SUCCESS)
 
@@ -73,3 +82,26 @@ class EndUserAdmin(admin.ModelAdmin):
     list_select_related = ["project", "tier"]
     readonly_fields = ["public_id", "password", "created_at", "updated_at"]
     raw_id_fields = ["project", "tier"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit log, read-only: records are written only by the services, with the change."""
+
+    list_display = ["created_at", "project_public_id", "mode", "action", "target", "actor_kind", "actor_label"]
+    list_filter = ["actor_kind", "mode", "action"]
+    search_fields = ["project_public_id", "project__name", "target", "actor_label", "action"]
+    list_select_related = ["project"]
+    date_hierarchy = "created_at"
+    fields = ["created_at", "project", "project_public_id", "mode", "action", "target", "changes", "reason",
+              "actor_kind", "actor_label", "actor_user", "actor_api_key"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -17,6 +17,7 @@ from dreamapi.cors import add_cors_headers, origin_allowed, preflight_response
 from dreamapi.errors import ApiError, NotFound
 from dreamapi.ratelimit import RateLimited, rate_limit_hit
 
+from .audit import Actor
 from .authentication import PublicKeyAuthentication, SecretKeyAuthentication
 from .keycache import KeyContext
 from .models import EXTERNAL_ID_PATTERN, ApiKey, EndUser, Project, end_user_lookup
@@ -31,6 +32,11 @@ class ProjectAPIView(APIView):
     @property
     def key(self) -> KeyContext:
         return self.request.auth
+
+    @property
+    def actor(self) -> Actor:
+        """Who the audit log names for a change made through this call: the API key."""
+        return Actor.api_key(self.key)
 
     @property
     def mode(self) -> str:

@@ -110,6 +110,7 @@ class CustomerDetailApi(CustomerAPIView):
             last_name=data.get("lastName"),
             plan=data.get("plan"),
             metadata=data.get("metadata"),
+            actor=self.actor,
         )
         return Response(self.envelope(end_user))
 
@@ -118,6 +119,6 @@ class CustomerDetailApi(CustomerAPIView):
                    responses={200: CustomerDeletedSerializer, **errors(400, 401, 403, 404)})
     def delete(self, request: Request, customer_id: str) -> Response:
         end_user = self.get_end_user(customer_id)
-        services.end_user_delete(end_user=end_user)
+        services.end_user_delete(end_user=end_user, actor=self.actor)
         deleted = {"success": True, "message": "Customer deleted.", "deleted": end_user}
         return Response(CustomerDeletedSerializer(deleted).data)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -179,3 +180,40 @@ class EndUser(models.Model):
     @property
     def has_usable_password(self) -> bool:
         return bool(self.password) and not self.password.startswith("!")
+
+
+class AuditEvent(models.Model):
+    """Who changed what in a project, and when: written by the services in the same
+    transaction as the change, so a change and its record stand or fall together.
+
+    The actor's label and the project's id are copied, so the record still says who and where
+    after the user, the key or the project is gone.
+    """
+
+    class ActorKind(models.TextChoices):
+        DEVELOPER = "developer", "Developer"
+        OPERATOR = "operator", "Operator"
+        API_KEY = "api_key", "API key"
+        SYSTEM = "system", "System"
+
+    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events")
+    project_public_id = models.CharField(max_length=32, db_index=True)
+    mode = models.CharField(max_length=4, choices=Mode.choices, blank=True, help_text="Empty: both modes.")
+    actor_kind = models.CharField(max_length=10, choices=ActorKind.choices)
+    actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    actor_api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_label = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=64, help_text="e.g. tier.update, key.rotate, usage.reset")
+    target = models.CharField(max_length=255, blank=True)
+    changes = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder,
+                               help_text="{field: [before, after]}, or what was done.")
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["project", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target} by {self.actor_label or self.actor_kind}"

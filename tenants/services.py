@@ -13,6 +13,7 @@ from django.utils import timezone
 from dreamapi.errors import ApiError
 
 from . import keycache
+from .audit import SYSTEM, Actor, audit_changes, audit_record
 from .ids import key_digest, random_token
 from .models import (
     EXTERNAL_ID_MAX_LENGTH,
@@ -90,7 +91,8 @@ def project_setup_step(step: ProjectSetupStep) -> ProjectSetupStep:
     return step
 
 
-def project_create(*, platform: Platform, name: str, kind: str = Project.Kind.SAAS) -> tuple[Project, dict[str, dict[str, str]]]:
+def project_create(*, platform: Platform, name: str, kind: str = Project.Kind.SAAS,
+                   actor: Actor = SYSTEM) -> tuple[Project, dict[str, dict[str, str]]]:
     """A project with keys for both modes, set up by every registered step (a ``free`` tier in each).
 
     Returns the project and the raw keys ``{"test": {"publishableKey", "secretKey"}, "live": {...}}``:
@@ -110,15 +112,22 @@ def project_create(*, platform: Platform, name: str, kind: str = Project.Kind.SA
             keys[mode] = {"publishableKey": pk.raw, "secretKey": sk.raw}
             for step in _project_setup_steps:
                 step(project=project, mode=mode)
+        audit_record(project=project, actor=actor, action="project.create", target=project.name,
+                     changes={"name": [None, project.name], "kind": [None, kind]})
     return project, keys
 
 
 _UNSET = object()
 
 
+_PROJECT_SETTINGS = ("name", "rate_limit_per_minute", "key_rate_limit_per_minute", "allowed_origins")
+
+
 def project_update(*, project: Project, name: str | None = None, rate_limit_per_minute: int | None = None,
-                   allowed_origins: list[str] | None = None, key_rate_limit_per_minute=_UNSET) -> Project:
+                   allowed_origins: list[str] | None = None, key_rate_limit_per_minute=_UNSET,
+                   actor: Actor = SYSTEM) -> Project:
     """Change a project's settings; ``key_rate_limit_per_minute=None`` removes the per-key limit."""
+    before = {field: getattr(project, field) for field in _PROJECT_SETTINGS}
     if name is not None:
         name = name.strip()
         if not name:
@@ -135,19 +144,30 @@ def project_update(*, project: Project, name: str | None = None, rate_limit_per_
             raise ApiError("The per-key rate limit must be at least 1 request per minute.",
                            code="invalid_rate_limit")
         project.key_rate_limit_per_minute = key_rate_limit_per_minute
-    project.save()
+    changes = audit_changes(before, {field: getattr(project, field) for field in _PROJECT_SETTINGS})
+    with transaction.atomic():
+        project.save()
+        if changes:
+            audit_record(project=project, actor=actor, action="project.update", target=project.name, changes=changes)
     keycache.clear()
     return project
 
 
-def project_delete(*, project: Project) -> None:
+def project_delete(*, project: Project, actor: Actor = SYSTEM) -> None:
+    """Delete a project with everything in it. Its audit log stays (without the project link)."""
     digests = list(project.api_keys.values_list("digest", flat=True))
-    project.delete()
+    with transaction.atomic():
+        audit_record(project=project, actor=actor, action="project.delete", target=project.name)
+        project.delete()
     for digest in digests:
         keycache.forget(digest)
 
 
-def api_key_rotate(*, project: Project, mode: str, kind: str = ApiKey.Kind.SECRET) -> IssuedKey:
+def _key_target(kind: str) -> str:
+    return f"{ApiKey.Kind(kind).label.lower()} key"
+
+
+def api_key_rotate(*, project: Project, mode: str, kind: str = ApiKey.Kind.SECRET, actor: Actor = SYSTEM) -> IssuedKey:
     """Replace the active key of this kind: the old one stops working at once."""
     if mode not in Mode.values or kind not in ApiKey.Kind.values:
         raise ApiError("Unknown key mode or kind.", code="invalid_key_kind")
@@ -157,25 +177,30 @@ def api_key_rotate(*, project: Project, mode: str, kind: str = ApiKey.Kind.SECRE
         )
         ApiKey.objects.filter(pk__in=[k.pk for k in old]).update(revoked_at=timezone.now())
         issued = _new_key(project=project, mode=mode, kind=kind)
+        audit_record(project=project, actor=actor, action="key.rotate", target=_key_target(kind), mode=mode,
+                     changes={"prefix": [old[0].prefix if old else None, issued.api_key.prefix]})
     for key in old:
         keycache.forget(key.digest)
     return issued
 
 
-def api_keys_revoke(*, project: Project, mode: str, kind: str) -> int:
+def api_keys_revoke(*, project: Project, mode: str, kind: str, actor: Actor = SYSTEM) -> int:
     """Revoke the project's active key of this mode and kind; returns how many were revoked."""
     revoked = 0
     for api_key in ApiKey.objects.filter(project=project, mode=mode, kind=kind, revoked_at__isnull=True):
-        api_key_revoke(api_key=api_key)
+        api_key_revoke(api_key=api_key, actor=actor)
         revoked += 1
     return revoked
 
 
-def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+def api_key_revoke(*, api_key: ApiKey, actor: Actor = SYSTEM) -> ApiKey:
     """Revoke without replacement; the project has no key of this kind until regenerated."""
-    if api_key.revoked_at is None:
-        api_key.revoked_at = timezone.now()
-        api_key.save(update_fields=["revoked_at"])
+    with transaction.atomic():
+        revoked = ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        if revoked:
+            audit_record(project=api_key.project, actor=actor, action="key.revoke", target=_key_target(api_key.kind),
+                         mode=api_key.mode, changes={"prefix": [api_key.prefix, None]})
+    api_key.refresh_from_db(fields=["revoked_at"])
     keycache.forget(api_key.digest)
     return api_key
 
@@ -299,23 +324,39 @@ def end_user_update(
     last_name: str | None = None,
     plan: str | None = None,
     metadata: dict | None = None,
+    actor: Actor = SYSTEM,
 ) -> EndUser:
+    """Change an end user's names, metadata or plan. A plan change is audited as ``end_user.plan_change``."""
     fields = ["updated_at"]
-    if first_name is not None:
+    changes: dict[str, list] = {}
+    if first_name is not None and first_name != end_user.first_name:
+        changes["first_name"] = [end_user.first_name, first_name]
         end_user.first_name = first_name
         fields.append("first_name")
-    if last_name is not None:
+    if last_name is not None and last_name != end_user.last_name:
+        changes["last_name"] = [end_user.last_name, last_name]
         end_user.last_name = last_name
         fields.append("last_name")
-    if metadata is not None:
+    if metadata is not None and metadata != end_user.metadata:
+        # The keys only: metadata may hold personal data the log should not copy.
+        changes["metadata keys"] = [sorted(end_user.metadata), sorted(metadata)]
         end_user.metadata = metadata
         fields.append("metadata")
     if plan is not None and plan != end_user.tier.slug:
+        old_plan = end_user.tier.slug
         end_user.tier = _tier_for(project_id=end_user.project_id, mode=end_user.mode, plan=plan)
+        changes["plan"] = [old_plan, end_user.tier.slug]
         fields.append("tier")
-    end_user.save(update_fields=fields)
+    with transaction.atomic():
+        end_user.save(update_fields=fields)
+        if changes:
+            audit_record(project=end_user.project, actor=actor, mode=end_user.mode, target=end_user.public_id,
+                         action="end_user.plan_change" if "plan" in changes else "end_user.update", changes=changes)
     return end_user
 
 
-def end_user_delete(*, end_user: EndUser) -> None:
-    end_user.delete()
+def end_user_delete(*, end_user: EndUser, actor: Actor = SYSTEM) -> None:
+    with transaction.atomic():
+        audit_record(project=end_user.project, actor=actor, mode=end_user.mode, target=end_user.public_id,
+                     action="end_user.delete", changes={"email": [end_user.email, None]})
+        end_user.delete()

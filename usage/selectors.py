@@ -1,13 +1,16 @@
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import date, datetime
 
+from django.db.models import Case, DateTimeField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from tenants.models import EndUser
 
-from .models import UsageCounter
-from .periods import billing_or_month_period
+from .models import UsageCounter, UsageDay
+from .periods import billing_or_month_period, month_period
 from .services import Usage, end_user_not_found
 
 
@@ -40,3 +43,47 @@ def usage_by_end_user(*, end_users: list[EndUser], now: datetime | None = None) 
     }
     rows = UsageCounter.objects.filter(end_user_id__in=wanted).values_list("end_user_id", "period_start", "count")
     return {eu_id: count for eu_id, start, count in rows if wanted.get(eu_id) == start}
+
+
+def _in_billing_period(now: datetime, prefix: str = "") -> Q:
+    """The end user (through ``prefix``) counts in a billing period that is current."""
+    return Q(**{f"{prefix}billing_period_start__lte": now, f"{prefix}billing_period_end__gt": now})
+
+
+def end_users_with_usage(end_users: QuerySet[EndUser], now: datetime | None = None) -> QuerySet[EndUser]:
+    """Annotate each end user with ``usage``: their count in their current period (0 without
+    a counter), computed in the same query so the list can sort and filter by it."""
+    now = now or timezone.now()
+    month_start, _ = month_period(now)
+    period_start = Case(When(_in_billing_period(now), then=F("billing_period_start")),
+                        default=Value(month_start), output_field=DateTimeField())
+    counter = UsageCounter.objects.filter(end_user=OuterRef("pk"), period_start=OuterRef("current_period_start"))
+    return end_users.annotate(current_period_start=period_start).annotate(
+        usage=Coalesce(Subquery(counter.values("count")[:1]), Value(0)))
+
+
+def usage_calls_this_period(*, project_ids: Iterable[int], mode: str,
+                            now: datetime | None = None) -> dict[int, int]:
+    """``{project_id: calls}``: each end user's count in their current usage period, summed."""
+    now = now or timezone.now()
+    month_start, _ = month_period(now)
+    billing = _in_billing_period(now, "end_user__")
+    # Spelled out rather than ~billing: NOT over the nullable period columns would drop the NULLs.
+    no_billing = (Q(end_user__billing_period_start__isnull=True) | Q(end_user__billing_period_end__isnull=True)
+                  | Q(end_user__billing_period_start__gt=now) | Q(end_user__billing_period_end__lte=now))
+    current = ((billing & Q(period_start=F("end_user__billing_period_start")))
+               | (no_billing & Q(period_start=month_start)))
+    rows = (UsageCounter.objects.filter(current, end_user__project_id__in=list(project_ids), end_user__mode=mode)
+            .values("end_user__project_id").annotate(calls=Sum("count")))
+    return {row["end_user__project_id"]: row["calls"] for row in rows}
+
+
+def usage_calls_daily(*, project_id: int, mode: str, since: date) -> dict[date, int]:
+    """Tracked calls per UTC day from the daily history (exact to the fold's interval)."""
+    rows = (UsageDay.objects.filter(project_id=project_id, mode=mode, day__gte=since)
+            .values("day").annotate(calls=Sum("calls")))
+    return {row["day"]: row["calls"] for row in rows}
+
+
+def usage_calls_daily_for_end_user(*, end_user: EndUser, since: date) -> dict[date, int]:
+    return dict(UsageDay.objects.filter(end_user=end_user, day__gte=since).values_list("day", "calls"))

@@ -16,13 +16,17 @@ user) and the upsert again.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from datetime import timezone as dt_timezone
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from dreamapi.errors import ApiError, NotFound
+from tenants.audit import Actor, audit_record
+from tenants.models import EndUser
 from tenants.services import end_user_ensure_external
 
 from .periods import as_aware, month_period
@@ -181,7 +185,11 @@ def end_user_not_found(ref: str) -> NotFound:
 
 def usage_carry_over(*, end_user_id: int, count_from: datetime, to_start: datetime, to_end: datetime) -> None:
     """When an end user's period changes in the middle of a period (an upgrade starts a
-    billing period), the new period starts from the count already used, not from zero."""
+    billing period), the new period starts from the count already used, not from zero.
+
+    The carried calls are not new calls: they are marked as already in the daily history
+    (``rolled``), which holds them from the old period's counter.
+    """
     from .models import UsageCounter
 
     used = UsageCounter.objects.filter(end_user_id=end_user_id, period_start=count_from).values_list(
@@ -190,7 +198,91 @@ def usage_carry_over(*, end_user_id: int, count_from: datetime, to_start: dateti
     if not used:
         return
     counter, created = UsageCounter.objects.get_or_create(
-        end_user_id=end_user_id, period_start=to_start, defaults={"period_end": to_end, "count": used}
+        end_user_id=end_user_id, period_start=to_start, defaults={"period_end": to_end, "count": used, "rolled": used}
     )
     if not created:
-        UsageCounter.objects.filter(pk=counter.pk, count__lt=used).update(count=used)
+        # One statement: every right-hand side reads the row as it was before it.
+        UsageCounter.objects.filter(pk=counter.pk, count__lt=used).update(
+            count=used, rolled=F("rolled") + used - F("count")
+        )
+
+
+# --- daily history and resets (never on the hot path) ---------------------------------------
+
+FOLD_BATCH = 2000
+# Counters whose period ended longer ago than this are complete and folded already.
+FOLD_LOOKBACK = timedelta(days=45)
+
+_DAY_UPSERT_SQL = """
+INSERT INTO usage_usageday (end_user_id, project_id, mode, day, calls) VALUES (%s, %s, %s, %s, %s)
+ON CONFLICT (end_user_id, day) DO UPDATE SET calls = usage_usageday.calls + excluded.calls
+"""
+
+
+def _usage_days_add(rows: list[tuple[int, int, str, date, int]]) -> None:
+    """Add ``(end_user_id, project_id, mode, day, calls)`` to the daily history."""
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.executemany(_DAY_UPSERT_SQL, rows)
+
+
+def usage_history_fold(*, now: datetime | None = None, project_id: int | None = None) -> int:
+    """Move each counter's growth since the last fold into today's ``UsageDay`` rows.
+
+    Exactly once under concurrency: the counters are read ``FOR UPDATE`` (rows a tracked call
+    holds right now are skipped and folded next time), their ``count - rolled`` is added to the
+    day and ``rolled`` set to that same ``count`` in the transaction that holds the locks, so
+    an increment lands either before the read (folded now) or after the commit (next time).
+    On SQLite the transaction itself holds the database's write lock. Returns the calls folded.
+    """
+    from .models import UsageCounter
+
+    now = now or timezone.now()
+    day = now.astimezone(dt_timezone.utc).date()
+    pending = UsageCounter.objects.filter(period_end__gt=now - FOLD_LOOKBACK).exclude(count=F("rolled"))
+    if project_id is not None:
+        pending = pending.filter(end_user__project_id=project_id)
+    folded = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                pending.select_for_update(skip_locked=True, of=("self",)).order_by("id")
+                .values_list("id", "end_user_id", "count", "rolled", "end_user__project_id", "end_user__mode")
+                [:FOLD_BATCH]
+            )
+            UsageCounter.objects.filter(id__in=[row[0] for row in rows]).update(rolled=F("count"))
+            per_user: dict[tuple[int, int, str], int] = {}
+            for _, end_user_id, count, rolled, row_project_id, mode in rows:
+                key = (end_user_id, row_project_id, mode)
+                per_user[key] = per_user.get(key, 0) + count - rolled
+            _usage_days_add([(eu, prj, mode, day, calls) for (eu, prj, mode), calls in per_user.items() if calls])
+        folded += sum(per_user.values())
+        if len(rows) < FOLD_BATCH:
+            return folded
+
+
+def usage_reset(*, end_user: EndUser, actor: Actor, reason: str, now: datetime | None = None) -> int:
+    """Set the end user's count for the current period back to zero (support: a bug counted
+    calls that should not have been). The calls stay in the daily history; the reset is
+    audited with its reason. Returns the count that was cleared."""
+    from .models import UsageCounter
+    from .periods import billing_or_month_period
+
+    reason = reason.strip()
+    if not reason:
+        raise ApiError("Say why the usage is reset; the reason is kept in the audit log.", code="reason_required",
+                       extra={"fields": {"reason": ["This field is required."]}})
+    now = now or timezone.now()
+    start, _ = billing_or_month_period(now, end_user.billing_period_start, end_user.billing_period_end)
+    with transaction.atomic():
+        counter = UsageCounter.objects.select_for_update().filter(end_user=end_user, period_start=start).first()
+        if counter is None or counter.count == 0:
+            return 0
+        # Fold what the history does not hold yet, then clear both under the same lock.
+        _usage_days_add([(end_user.id, end_user.project_id, end_user.mode,
+                          now.astimezone(dt_timezone.utc).date(), counter.count - counter.rolled)]
+                        if counter.count > counter.rolled else [])
+        UsageCounter.objects.filter(pk=counter.pk).update(count=0, rolled=0)
+        audit_record(project=end_user.project, actor=actor, action="usage.reset", target=end_user.public_id,
+                     mode=end_user.mode, changes={"calls this period": [counter.count, 0]}, reason=reason)
+    return counter.count

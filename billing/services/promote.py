@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from tenants.audit import SYSTEM, Actor
 from tenants.models import Mode, Project
 
 from ..models import Tier
@@ -40,7 +41,7 @@ def promote_plan(*, project: Project) -> list[TierChange]:
     return plan
 
 
-def promote_to_live(*, project: Project) -> list[TierChange]:
+def promote_to_live(*, project: Project, actor: Actor = SYSTEM) -> list[TierChange]:
     """Apply the plan. Paid tiers get live Stripe objects when a live account is connected;
     a Stripe failure rolls the whole promotion back."""
     plan = promote_plan(project=project)
@@ -50,9 +51,10 @@ def promote_to_live(*, project: Project) -> list[TierChange]:
             source = test_tiers[change.slug]
             fields = {f: getattr(source, f) for f in _COPIED}
             if change.action == "create":
-                tier_create(project=project, mode=Mode.LIVE, slug=change.slug, **fields)
+                tier_create(project=project, mode=Mode.LIVE, slug=change.slug, actor=actor, **fields)
             elif change.action == "update":
-                tier_update(tier=Tier.objects.get(project=project, mode=Mode.LIVE, slug=change.slug), **fields)
+                tier_update(tier=Tier.objects.get(project=project, mode=Mode.LIVE, slug=change.slug), actor=actor,
+                            **fields)
     return plan
 
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from dreamapi.errors import ApiError, Conflict
+from tenants.audit import SYSTEM, Actor, audit_changes, audit_record
 from tenants.models import Project
 
 from .. import stripe_api
@@ -113,41 +114,56 @@ def tier_sync_to_stripe(*, tier: Tier, connection: StripeConnection | None = Non
     return tier
 
 
-def tier_create(*, project: Project, mode: str, **fields: Any) -> Tier:
+def _tier_values(tier: Tier) -> dict[str, Any]:
+    return {name: getattr(tier, name) for name in _TIER_FIELDS}
+
+
+def tier_create(*, project: Project, mode: str, actor: Actor = SYSTEM, **fields: Any) -> Tier:
     tier = Tier(project=project, mode=mode, **{k: v for k, v in fields.items() if k in _TIER_FIELDS})
     _validate_tier(tier)
     try:
         with transaction.atomic():
             tier.save()
             tier_sync_to_stripe(tier=tier)
+            audit_record(project=project, actor=actor, action="tier.create", target=tier.slug, mode=mode,
+                         changes=audit_changes({}, _tier_values(tier)))
     except IntegrityError as exc:
         raise Conflict(f"A tier '{tier.slug}' already exists in {mode} mode.", code="tier_exists") from exc
     return tier
 
 
-def tier_update(*, tier: Tier, **fields: Any) -> Tier:
+def tier_update(*, tier: Tier, actor: Actor = SYSTEM, **fields: Any) -> Tier:
     with transaction.atomic():
         tier = Tier.objects.select_for_update().select_related("project").get(pk=tier.pk)
+        before = _tier_values(tier)
         for name, value in fields.items():
             if name in _TIER_FIELDS and name != "slug":
                 setattr(tier, name, value)
         _validate_tier(tier)
         tier.save()
         tier_sync_to_stripe(tier=tier)
+        changes = audit_changes(before, _tier_values(tier))
+        if changes:
+            audit_record(project=tier.project, actor=actor, action="tier.update", target=tier.slug, mode=tier.mode,
+                         changes=changes)
     return tier
 
 
-def tier_set_default(*, tier: Tier) -> Tier:
+def tier_set_default(*, tier: Tier, actor: Actor = SYSTEM) -> Tier:
     with transaction.atomic():
+        previous = list(Tier.objects.filter(project_id=tier.project_id, mode=tier.mode, is_default=True)
+                        .exclude(pk=tier.pk).values_list("slug", flat=True))
         Tier.objects.filter(project_id=tier.project_id, mode=tier.mode, is_default=True).exclude(pk=tier.pk).update(
             is_default=False
         )
         tier.is_default = True
         tier.save(update_fields=["is_default"])
+        audit_record(project=tier.project, actor=actor, action="tier.default", target=tier.slug, mode=tier.mode,
+                     changes={"default": [previous[0] if previous else None, tier.slug]})
     return tier
 
 
-def tier_delete(*, tier: Tier, move_users_to: Tier | None = None) -> None:
+def tier_delete(*, tier: Tier, move_users_to: Tier | None = None, actor: Actor = SYSTEM) -> None:
     """Delete a tier; its end users must be moved to another tier of the same project and mode first."""
     if tier.is_default:
         raise Conflict("The default tier cannot be deleted; make another tier the default first.",
@@ -161,6 +177,8 @@ def tier_delete(*, tier: Tier, move_users_to: Tier | None = None) -> None:
                 raise ApiError("Users can only be moved to another tier of the same project and mode.",
                                code="invalid_target_tier")
             tier.end_users.update(tier=move_users_to)
+        audit_record(project=tier.project, actor=actor, action="tier.delete", target=tier.slug, mode=tier.mode,
+                     changes={"end users moved to": [None, move_users_to.slug]} if in_use and move_users_to else {})
         tier.delete()
     connection = active_connection(project_id=tier.project_id, mode=tier.mode)
     if connection is not None and tier.stripe_price_id:

@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from billing.selectors import project_billing_summary, tiers_for_project
 from dreamapi.errors import ApiError
 from tenants import services as tenant_services
+from tenants.audit import Actor
 from tenants.models import Mode, Project
-from tenants.selectors import active_api_keys, end_users_for_project
-from usage.selectors import usage_by_end_user
+from tenants.selectors import active_api_keys, audit_events_for_project
+from usage.services import usage_history_fold
 
 from ..decorators import project_page
 from ..forms import ProjectCreateForm, ProjectSettingsForm
+from ..selectors import (
+    CHART_DAYS,
+    end_users_filtered,
+    platform_totals,
+    project_charts,
+    project_overview,
+)
 
-END_USERS_PER_PAGE = 25
+RECENT_END_USERS = 5
+RECENT_CHANGES = 5
 
 
 @login_required
@@ -31,7 +38,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             project, keys = tenant_services.project_create(
-                platform=platform, name=form.cleaned_data["name"], kind=form.cleaned_data["kind"]
+                platform=platform, name=form.cleaned_data["name"], kind=form.cleaned_data["kind"],
+                actor=Actor.developer(request.user),
             )
         except ApiError as exc:
             form.add_error(None, exc.message)
@@ -40,30 +48,35 @@ def home(request: HttpRequest) -> HttpResponse:
             # the session (which is stored in the database).
             return render(request, "dashboard/keys_once.html",
                           {"project": project, "keys": keys, "site_url": settings.SITE_URL})
-    projects = platform.projects.all()
-    return render(request, "dashboard/home.html", {"platform": platform, "projects": projects, "form": form})
+    # The totals show live mode unless test is asked for: live is where the money is.
+    mode = request.GET.get("mode") if request.GET.get("mode") in Mode.values else Mode.LIVE
+    return render(request, "dashboard/home.html", {
+        "platform": platform, "form": form, "mode": mode, "totals": platform_totals(platform=platform, mode=mode),
+    }, status=400 if form.errors else 200)
 
 
 @project_page
 def project_detail(request: HttpRequest, *, project: Project, mode: str) -> HttpResponse:
-    search = request.GET.get("q", "").strip()
-    end_users = end_users_for_project(project=project, mode=mode)
-    if search:
-        end_users = end_users.filter(email__icontains=search)
-    page = Paginator(end_users, END_USERS_PER_PAGE).get_page(request.GET.get("page"))
-    counts = usage_by_end_user(end_users=list(page.object_list))
+    """The project's overview in one mode: its numbers, daily charts, keys, Stripe and tiers."""
+    now = timezone.now()
+    usage_history_fold(project_id=project.id, now=now)  # today's bars up to this moment
+    overview = project_overview(project=project, mode=mode, now=now)
+    days = CHART_DAYS[-1] if request.GET.get("days") == str(CHART_DAYS[-1]) else CHART_DAYS[0]
     context = {
-        "billing": project_billing_summary(project=project, mode=mode),
         "project": project,
         "mode": mode,
-        "modes": Mode.values,
+        "overview": overview,
+        "days": days,
+        "chart_days": CHART_DAYS,
+        "charts": project_charts(project=project, mode=mode, days=days, currency=overview.currency, now=now),
+        "billing": project_billing_summary(project=project, mode=mode),
         "keys": active_api_keys(project=project, mode=mode),
         "tiers": tiers_for_project(project=project, mode=mode),
-        "page": page,
-        "rows": [(eu, counts.get(eu.id, 0)) for eu in page.object_list],
-        "search": search,
-        "query": urlencode({"mode": mode, "q": search}),
+        "recent_end_users": end_users_filtered(project=project, mode=mode, now=now)[:RECENT_END_USERS],
+        "recent_changes": audit_events_for_project(project=project)[:RECENT_CHANGES],
         "platform_paid": project.platform.paid_plan_active,
+        "site_url": settings.SITE_URL,
+        "now": now,
     }
     return render(request, "dashboard/project.html", context)
 
@@ -78,8 +91,8 @@ def project_settings(request: HttpRequest, *, project: Project, mode: str) -> Ht
     }
     form = ProjectSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        tenant_services.project_update(project=project, **form.cleaned_data)
-        messages.success(request, "Settings saved.")
+        tenant_services.project_update(project=project, actor=Actor.developer(request.user), **form.cleaned_data)
+        messages.success(request, f"Settings of {project.name} saved.")
         return redirect("dashboard:project", project_id=project.public_id)
     return render(request, "dashboard/project_settings.html", {"project": project, "mode": mode, "form": form})
 
@@ -90,7 +103,7 @@ def project_delete(request: HttpRequest, *, project: Project, mode: str) -> Http
         if request.POST.get("confirm_name", "").strip() != project.name:
             messages.error(request, "Type the project's name exactly to delete it.")
         else:
-            tenant_services.project_delete(project=project)
+            tenant_services.project_delete(project=project, actor=Actor.developer(request.user))
             messages.success(request, f"Project {project.name} deleted.")
             return redirect("dashboard:home")
     return render(request, "dashboard/project_delete.html", {"project": project, "mode": mode})

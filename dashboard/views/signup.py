@@ -67,7 +67,7 @@ def signup_settings(request: HttpRequest, *, project: Project, mode: str) -> Htt
         except ApiError as exc:
             form.add_error("oidc_issuer" if exc.code == "invalid_oidc_issuer" else None, exc.message)
         else:
-            messages.success(request, "Sign-up settings saved.")
+            messages.success(request, f"Sign-up settings of {project.name} saved.")
             return redirect("dashboard:signup_settings", project_id=project.public_id)
     origins = current.redirect_origins
     example_redirect = f"{origins[0]}/auth/callback" if origins else "https://yourapp.com/auth/callback"

@@ -14,13 +14,19 @@ from django.views.decorators.http import require_POST
 
 from billing import services as billing_services
 from billing.models import StripeEvent
-from billing.selectors import active_connection, stripe_event_for_project, stripe_events_for_project
+from billing.selectors import (
+    active_connection,
+    stripe_event_for_project,
+    stripe_events_for_project,
+)
 from billing.services.connect import stripe_connect_state_read
 from billing.services.promote import live_stripe_connected
 from dreamapi.errors import ApiError
+from tenants.audit import Actor
 from tenants.models import Mode, Project
 from tenants.selectors import project_for_owner
 
+from ..csv import ROWS_PER_CHUNK, csv_response
 from ..decorators import project_page
 from ..links import project_url
 
@@ -53,7 +59,8 @@ def stripe_callback(request: HttpRequest) -> HttpResponse:
         return redirect("dashboard:home")
     project = project_for_owner(user=request.user, project_id=project_id)
     if request.GET.get("error"):
-        messages.error(request, f"Stripe was not connected: {request.GET.get('error_description') or request.GET['error']}.")
+        reason = request.GET.get("error_description") or request.GET["error"]
+        messages.error(request, f"Stripe was not connected: {reason}.")
         return redirect(project_url(project, mode))
     try:
         connection = billing_services.stripe_connect_finish(project=project, mode=mode,
@@ -91,7 +98,19 @@ def stripe_events(request: HttpRequest, *, project: Project, mode: str) -> HttpR
     return render(request, "dashboard/stripe_events.html", {
         "project": project, "mode": mode, "page": page, "status": status, "statuses": StripeEvent.Status.choices,
         "query": urlencode({"mode": mode, "status": status}),
+        "export_url": project_url(project, mode, "stripe_events_export", status=status),
     })
+
+
+@project_page
+def stripe_events_export(request: HttpRequest, *, project: Project, mode: str) -> HttpResponse:
+    """The events as CSV, with the page's status filter; streamed."""
+    rows = stripe_events_for_project(project=project, mode=mode, status=request.GET.get("status", "")).values_list(
+        "received_at", "type", "stripe_event_id", "account_id", "status", "attempts", "processed_at", "note",
+        "last_error",
+    ).iterator(chunk_size=ROWS_PER_CHUNK)
+    header = ["received_at", "type", "event_id", "account_id", "status", "attempts", "processed_at", "note", "error"]
+    return csv_response(filename=f"{project.public_id}-{mode}-stripe-events.csv", header=header, rows=rows)
 
 
 @project_page
@@ -112,11 +131,13 @@ def promote(request: HttpRequest, *, project: Project, mode: str) -> HttpRespons
     plan = billing_services.promote_plan(project=project)
     if request.method == "POST":
         try:
-            billing_services.promote_to_live(project=project)
+            done = billing_services.promote_to_live(project=project, actor=Actor.developer(request.user))
         except ApiError as exc:
             messages.error(request, f"Nothing was promoted: {exc.message}")
         else:
-            messages.success(request, "Tiers promoted to live mode.")
+            changed = [f"{c.slug} ({'created' if c.action == 'create' else 'updated'})" for c in done
+                       if c.action != "unchanged"]
+            messages.success(request, f"Promoted to live mode: {', '.join(changed) or 'nothing had changed'}.")
             return redirect(project_url(project, Mode.LIVE))
     return render(request, "dashboard/promote.html", {
         "project": project, "mode": Mode.TEST, "plan": plan, "live_connected": live_stripe_connected(project=project),

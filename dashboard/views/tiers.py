@@ -11,6 +11,7 @@ from billing import services as billing_services
 from billing.models import Tier
 from billing.selectors import tier_for_project
 from dreamapi.errors import ApiError
+from tenants.audit import Actor
 from tenants.models import Project
 
 from ..decorators import project_page
@@ -38,15 +39,16 @@ def tier_edit(request: HttpRequest, *, project: Project, mode: str, slug: str | 
     if tier is not None:
         form.fields["slug"].disabled = True
     if request.method == "POST" and form.is_valid():
+        actor = Actor.developer(request.user)
         try:
             if tier is None:
-                billing_services.tier_create(project=project, mode=mode, **form.cleaned_data)
+                saved = billing_services.tier_create(project=project, mode=mode, actor=actor, **form.cleaned_data)
             else:
-                billing_services.tier_update(tier=tier, **form.cleaned_data)
+                saved = billing_services.tier_update(tier=tier, actor=actor, **form.cleaned_data)
         except ApiError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, "Tier saved.")
+            messages.success(request, f"Tier {saved.slug} {'created' if tier is None else 'saved'} in {mode} mode.")
             return redirect(project_url(project, mode))
     return render(request, "dashboard/tier_form.html", {"project": project, "mode": mode, "tier": tier, "form": form})
 
@@ -57,11 +59,14 @@ def tier_delete(request: HttpRequest, *, project: Project, mode: str, slug: str)
     form = TierDeleteForm(request.POST or None, tier=tier)
     if request.method == "POST" and form.is_valid():
         try:
-            billing_services.tier_delete(tier=tier, move_users_to=form.cleaned_data.get("move_to"))
+            billing_services.tier_delete(tier=tier, move_users_to=form.cleaned_data.get("move_to"),
+                                         actor=Actor.developer(request.user))
         except ApiError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, f"Tier {slug} deleted.")
+            moved = form.cleaned_data.get("move_to")
+            messages.success(request, f"Tier {slug} deleted" + (f"; its end users are now on {moved.slug}." if moved
+                                                                  else "."))
             return redirect(project_url(project, mode))
     return render(request, "dashboard/tier_delete.html",
                   {"project": project, "mode": mode, "tier": tier, "form": form,
@@ -71,6 +76,6 @@ def tier_delete(request: HttpRequest, *, project: Project, mode: str, slug: str)
 @project_page
 @require_POST
 def tier_make_default(request: HttpRequest, *, project: Project, mode: str, slug: str) -> HttpResponse:
-    billing_services.tier_set_default(tier=_tier(project, mode, slug))
+    billing_services.tier_set_default(tier=_tier(project, mode, slug), actor=Actor.developer(request.user))
     messages.success(request, f"New end users now start on {slug}.")
     return redirect(project_url(project, mode))

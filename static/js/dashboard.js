@@ -35,6 +35,22 @@
     });
   });
 
+  // A form with errors: focus the first field marked invalid (its error is read with it),
+  // else the summary. Otherwise announce the page's messages ("Tier pro saved.").
+  var invalid = document.querySelector("[aria-invalid='true']");
+  var summary = document.querySelector(".form-errors");
+  if (invalid) {
+    invalid.focus();
+  } else if (summary) {
+    summary.setAttribute("tabindex", "-1");
+    summary.focus();
+  } else {
+    var shown = Array.prototype.map.call(document.querySelectorAll(".messages li"), function (li) {
+      return li.textContent.trim();
+    });
+    if (shown.length) announce(shown.join(" "));
+  }
+
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();

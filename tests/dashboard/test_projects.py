@@ -104,16 +104,17 @@ def test_the_dashboard_needs_a_login(client, alice):
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-def test_the_project_page_lists_end_users_with_usage_and_paginates(alice_browser, alice):
+def test_the_end_user_list_shows_usage_and_paginates(alice_browser, alice):
     users = [alice.end_user(f"user{i:02d}@example.com") for i in range(30)]
     for _ in range(3):
         alice.api(HTTP_X_USER_ID=users[-1].public_id).post("/api/data")
-    page1 = alice_browser.get(f"/dashboard/projects/{alice.project.public_id}/").content.decode()
+    base = f"/dashboard/projects/{alice.project.public_id}/users/"
+    page1 = alice_browser.get(base).content.decode()
     assert "user29@example.com" in page1 and "3 / 100" in page1 and ">Free<" in page1
     assert "Page 1 of 2" in page1
-    page2 = alice_browser.get(f"/dashboard/projects/{alice.project.public_id}/?page=2").content.decode()
+    page2 = alice_browser.get(f"{base}?page=2").content.decode()
     assert "user00@example.com" in page2
-    search = alice_browser.get(f"/dashboard/projects/{alice.project.public_id}/?q=user07").content.decode()
+    search = alice_browser.get(f"{base}?q=user07").content.decode()
     assert "user07@example.com" in search and "user08@example.com" not in search
 
 

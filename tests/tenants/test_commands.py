@@ -4,7 +4,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from tenants.models import ApiKey, Project
+from tenants.models import Project
 
 pytestmark = pytest.mark.django_db
 
@@ -41,14 +41,3 @@ def test_createdeveloper_refuses_a_duplicate(db):
 def test_createproject_for_an_unknown_developer_fails_clearly(db):
     with pytest.raises(CommandError, match="No developer"):
         run("createproject", "--developer", "nobody@example.com", "--name", "X")
-
-
-def test_the_demo_command_creates_once_and_prints_a_working_key(client):
-    first = run("demo")
-    second = run("demo")
-    assert Project.objects.filter(name="Demo app").count() == 1
-    secret = [line.split()[1] for line in second.splitlines() if line.strip().startswith("secret")][0]
-    assert secret.startswith("sk_test_") and secret not in first
-    response = client.get("/api/tiers", HTTP_AUTHORIZATION=f"Bearer {secret}")
-    assert response.status_code == 200
-    assert ApiKey.objects.filter(project__name="Demo app", kind="sk", mode="test", revoked_at__isnull=True).count() == 1
