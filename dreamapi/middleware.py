@@ -131,10 +131,13 @@ class ApiJsonErrorsMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        # File uploads (multipart) may be larger than other bodies; Django still caps their
+        # non-file fields at DATA_UPLOAD_MAX_MEMORY_SIZE and streams files to disk.
+        is_upload = request.META.get("CONTENT_TYPE", "").lower().startswith("multipart/form-data")
+        limit = settings.API_MAX_UPLOAD_BYTES if is_upload else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if length > limit:
             return json_error_response(
-                413, "Payload too large",
-                f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.", "payload_too_large",
+                413, "Payload too large", f"The request body is larger than {limit} bytes.", "payload_too_large",
             )
         response = self.get_response(request)
         content_type = response.get("Content-Type", "")

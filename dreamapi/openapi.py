@@ -77,7 +77,8 @@ _DESCRIPTIONS = {
          "`live_mode_requires_paid_plan`), or limit reached.",
     404: "Unknown object, or one of another project or mode.",
     409: "Conflict (already exists, sold out).",
-    413: "The request body is larger than the server accepts (`payload_too_large`, 1 MiB by default).",
+    413: "The request body is larger than the server accepts (`payload_too_large`: 1 MiB by default, 5 MB for "
+         "image uploads).",
     414: "The request line (path and query) is too long.",
     429: "Rate limited (`rate_limited` per end user, `key_rate_limited` per key, `too_many_invalid_keys` after too "
          "many wrong keys from one address): see Retry-After and the X-RateLimit-* headers.",

@@ -258,6 +258,8 @@ BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
 API_KEY_CACHE_SECONDS = env.float("API_KEY_CACHE_SECONDS", default=5.0)
 # Largest JSON body the API accepts (bytes); Django refuses larger ones before parsing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+# Largest multipart upload (product images: 5 MB, plus the multipart framing).
+API_MAX_UPLOAD_BYTES = env.int("API_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024 + 64 * 1024)
 # Longest path + query string (414) and header line (431) the app answers; the WSGI server's
 # own limits (dreamapi/gunicorn_conf.py) are higher, so these get our JSON error under /api/.
 MAX_REQUEST_TARGET_BYTES = 4096

@@ -181,10 +181,6 @@ def test_only_files_with_a_record_are_served(shop, client, assets_storage):
     assert response.status_code == 404 and response["Content-Type"].startswith("application/json")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "dreamapi/middleware.py refuses every /api/ body over API_MAX_BODY_BYTES (1 MiB) by its Content-Length, "
-    "multipart uploads included; the store allows images up to STORE_ASSET_MAX_BYTES (5 MB). Remove this "
-    "marker once the kernel lets image uploads through up to that size."))
 def test_a_two_megabyte_image_can_be_uploaded_over_http(shop):
     import os
 
@@ -195,6 +191,19 @@ def test_a_two_megabyte_image_can_be_uploaded_over_http(shop):
     product = create_product(shop)
     response = upload(shop, product["id"], out.getvalue())
     assert response.status_code == 200, response.content
+
+
+def test_an_upload_over_the_upload_limit_is_refused_before_it_is_read(shop, settings):
+    settings.API_MAX_UPLOAD_BYTES = 100_000
+    product = create_product(shop)
+    response = upload(shop, product["id"], b"\0" * 200_000)
+    assert response.status_code == 413 and response.json()["code"] == "payload_too_large"
+    assert "100000 bytes" in response.json()["message"]
+
+
+def test_a_json_body_over_the_body_limit_is_refused_even_where_uploads_may_be_larger(shop):
+    response = shop.api().post("/api/products", data="[" + "1," * 600_000 + "1]", content_type="application/json")
+    assert response.status_code == 413 and response.json()["code"] == "payload_too_large"
 
 
 def test_stripe_failing_on_an_image_change_keeps_the_old_image_and_no_new_file(
