@@ -28,6 +28,11 @@ class ProjectSettingsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Browser origins allowed to call publishable-key endpoints, one per line (https://app.example.com).",
     )
+    auto_create_end_users = forms.BooleanField(
+        required=False, label="Create end users on first use",
+        help_text="With the secret key, POST /api/data naming an unknown external id (X-User-Id) creates that "
+                  "end user on the default tier instead of answering 404.",
+    )
 
     def clean_allowed_origins(self) -> list[str]:
         origins = []

@@ -120,12 +120,13 @@ def project_create(*, platform: Platform, name: str, kind: str = Project.Kind.SA
 _UNSET = object()
 
 
-_PROJECT_SETTINGS = ("name", "rate_limit_per_minute", "key_rate_limit_per_minute", "allowed_origins")
+_PROJECT_SETTINGS = ("name", "rate_limit_per_minute", "key_rate_limit_per_minute", "allowed_origins",
+                     "auto_create_end_users")
 
 
 def project_update(*, project: Project, name: str | None = None, rate_limit_per_minute: int | None = None,
                    allowed_origins: list[str] | None = None, key_rate_limit_per_minute=_UNSET,
-                   actor: Actor = SYSTEM) -> Project:
+                   auto_create_end_users: bool | None = None, actor: Actor = SYSTEM) -> Project:
     """Change a project's settings; ``key_rate_limit_per_minute=None`` removes the per-key limit."""
     before = {field: getattr(project, field) for field in _PROJECT_SETTINGS}
     if name is not None:
@@ -144,6 +145,8 @@ def project_update(*, project: Project, name: str | None = None, rate_limit_per_
             raise ApiError("The per-key rate limit must be at least 1 request per minute.",
                            code="invalid_rate_limit")
         project.key_rate_limit_per_minute = key_rate_limit_per_minute
+    if auto_create_end_users is not None:
+        project.auto_create_end_users = auto_create_end_users
     changes = audit_changes(before, {field: getattr(project, field) for field in _PROJECT_SETTINGS})
     with transaction.atomic():
         project.save()

@@ -88,6 +88,7 @@ def project_settings(request: HttpRequest, *, project: Project, mode: str) -> Ht
         "rate_limit_per_minute": project.rate_limit_per_minute,
         "key_rate_limit_per_minute": project.key_rate_limit_per_minute,
         "allowed_origins": "\n".join(project.allowed_origins),
+        "auto_create_end_users": project.auto_create_end_users,
     }
     form = ProjectSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

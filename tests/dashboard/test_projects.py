@@ -175,3 +175,18 @@ def test_a_secret_key_never_reaches_the_logs(client, alice, caplog):
     alice.api(secret).get("/api/customers/usr_nope")
     assert secret not in caplog.text
     assert secret[14:] not in caplog.text
+
+
+def test_creating_end_users_on_first_use_is_a_project_setting(alice_browser, alice):
+    settings_url = f"/dashboard/projects/{alice.project.public_id}/settings/"
+    form = {"name": alice.project.name, "rate_limit_per_minute": 100, "allowed_origins": ""}
+    alice_browser.post(settings_url, form)  # an unticked box: off
+    assert alice.api(HTTP_X_USER_ID="app-user-1").post("/api/data").status_code == 404
+
+    page = alice_browser.get(settings_url).content.decode()
+    assert 'name="auto_create_end_users"' in page and "checked" not in page.split('name="auto_create_end_users"')[1][:40]
+    alice_browser.post(settings_url, {**form, "auto_create_end_users": "on"})
+    response = alice.api(HTTP_X_USER_ID="app-user-1").post("/api/data")
+    assert response.status_code == 200, response.content
+    assert alice.project.end_users.get(external_id="app-user-1").tier.slug == "free"
+    assert alice.project.audit_events.filter(action="project.update").exists()
