@@ -6,13 +6,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from billing.apis import CheckoutApi, PortalApi, TierListApi
 from tenants.apis import CustomerDetailApi, CustomerListCreateApi
-from usage.apis import TrackUsageApi, UsageApi
+from usage.apis import FeatureCheckApi, TrackUsageApi, UsageApi
 
 urlpatterns = [
     path("customers", CustomerListCreateApi.as_view(), name="api-customers"),
     path("customers/<str:customer_id>", CustomerDetailApi.as_view(), name="api-customer"),
     path("data", TrackUsageApi.as_view(), name="api-data"),
     path("usage", UsageApi.as_view(), name="api-usage"),
+    path("check", FeatureCheckApi.as_view(), name="api-check"),
     path("tiers", TierListApi.as_view(), name="api-tiers"),
     path("create-checkout", CheckoutApi.as_view(), name="api-create-checkout"),
     path("customer-portal", PortalApi.as_view(), name="api-customer-portal"),

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "usage",
     "storefront",
     "signup",
+    "webhooks",
     "dashboard",
 ]
 
@@ -163,6 +164,8 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-subscriptions": {"task": "billing.tasks.reconcile_subscriptions", "schedule": 15 * 60},
     "cleanup-signup-records": {"task": "signup.tasks.cleanup_signup_records", "schedule": 60 * 60},
     "send-unsent-signup-emails": {"task": "signup.tasks.send_unsent_emails", "schedule": 60},
+    "send-due-webhooks": {"task": "webhooks.tasks.send_due_webhooks", "schedule": 30},
+    "sweep-idempotency-keys": {"task": "usage.tasks.sweep_idempotency_keys", "schedule": 60 * 60},
 }
 
 # --- hosted sign-up (signup/) ------------------------------------------------------

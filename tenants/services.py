@@ -173,6 +173,28 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
 
 # --- end users -----------------------------------------------------------------------
 
+EndUserListener = Callable[..., object]
+_end_user_listeners: list[EndUserListener] = []
+
+
+def end_user_listener(listener: EndUserListener) -> EndUserListener:
+    """Register ``listener(*, event, end_user, previous_tier=None)``, run after an end user is
+    ``"created"``, ``"deleted"`` or has ``"plan_changed"`` (``previous_tier`` then), inside the
+    transaction of the change. The apps built on tenants react to end users this way (usage:
+    the entitlement version; webhooks: the developer's events) without tenants importing
+    them, like ``project_setup_step``."""
+    if listener not in _end_user_listeners:
+        _end_user_listeners.append(listener)
+    return listener
+
+
+def end_user_changed(*, event: str, end_user: EndUser, **details: object) -> None:
+    """Tell the registered listeners; called by every service that creates, deletes or
+    re-plans end users (here and in billing)."""
+    for listener in _end_user_listeners:
+        listener(event=event, end_user=end_user, **details)
+
+
 
 def _validate_end_user_password(password: str, end_user: EndUser) -> None:
     from django.contrib.auth import password_validation
@@ -261,6 +283,7 @@ def end_user_create(
     try:
         with transaction.atomic():
             end_user.save()
+            end_user_changed(event="created", end_user=end_user)
     except IntegrityError as exc:  # lost a race with a concurrent create of the same e-mail or external id
         if "external_id" in str(exc):
             raise same_external_id from exc
@@ -281,6 +304,11 @@ def end_user_ensure_external(*, project_id: int, mode: str, external_id: str) ->
         [EndUser(project_id=project_id, mode=mode, external_id=external_id, email="", tier=tier)],
         ignore_conflicts=True,
     )
+    if _end_user_listeners:
+        # Whoever inserted it: concurrent first calls may both announce it (listeners dedupe by id).
+        end_user = EndUser.objects.select_related("tier").get(project_id=project_id, mode=mode,
+                                                               external_id=external_id)
+        end_user_changed(event="created", end_user=end_user)
 
 
 def end_user_update(
@@ -301,12 +329,19 @@ def end_user_update(
     if metadata is not None:
         end_user.metadata = metadata
         fields.append("metadata")
+    previous_tier = None
     if plan is not None and plan != end_user.tier.slug:
+        previous_tier = end_user.tier
         end_user.tier = _tier_for(project_id=end_user.project_id, mode=end_user.mode, plan=plan)
         fields.append("tier")
-    end_user.save(update_fields=fields)
+    with transaction.atomic():
+        end_user.save(update_fields=fields)
+        if previous_tier is not None:
+            end_user_changed(event="plan_changed", end_user=end_user, previous_tier=previous_tier)
     return end_user
 
 
 def end_user_delete(*, end_user: EndUser) -> None:
-    end_user.delete()
+    with transaction.atomic():
+        end_user_changed(event="deleted", end_user=end_user)
+        end_user.delete()

@@ -1,0 +1,12 @@
+"""Celery tasks of usage."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from .idempotency import tracked_calls_sweep
+
+
+@shared_task
+def sweep_idempotency_keys() -> int:
+    """Forget ``Idempotency-Key`` answers older than 24 h (Celery beat, hourly)."""
+    return tracked_calls_sweep(now=timezone.now())
