@@ -23,6 +23,19 @@ from tenants.models import EndUser
 from .models import DEFAULT_METER, FEATURE_KEY_PATTERN, EntitlementVersion, TierFeature
 
 UNLIMITED = "unlimited"
+ENTITLEMENTS_SCHEMA = {
+    "type": "object",
+    "additionalProperties": {"oneOf": [
+        {"type": "integer", "minimum": 0},
+        {"type": "string", "enum": [UNLIMITED]},
+        {"type": "boolean"},
+    ]},
+    "description": (
+        "What the plan grants, by feature key: a metered feature's limit per usage period (or \"unlimited\"), an "
+        "on/off feature's true/false. `api_calls` is the default meter (the calls POST /api/data counts without a "
+        "feature). The same map as the `features` claim of the end-user token."),
+    "example": {"api_calls": 10000, "exports": 50, "storage": UNLIMITED, "sso": True},
+}
 METERED, BOOLEAN = TierFeature.Kind.METERED.value, TierFeature.Kind.BOOLEAN.value
 _FEATURE_KEY_RE = re.compile(FEATURE_KEY_PATTERN)
 
