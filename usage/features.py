@@ -36,7 +36,10 @@ def _invalid(message: str) -> ApiError:
     return ApiError(message, code="invalid_features", extra={"fields": {"features": [message]}})
 
 
-def _clean(tier, features: list[FeatureInput]) -> list[FeatureInput]:
+def tier_features_check(*, project_id: int, mode: str, features: list[FeatureInput],
+                        tier_id: int | None = None) -> list[FeatureInput]:
+    """Refuse features a tier of this project and mode (``tier_id``; None: a tier not saved yet)
+    could not have, before anything is saved."""
     if len(features) > MAX_FEATURES_PER_TIER:
         raise _invalid(f"A tier has at most {MAX_FEATURES_PER_TIER} features.")
     seen: set[str] = set()
@@ -53,8 +56,8 @@ def _clean(tier, features: list[FeatureInput]) -> list[FeatureInput]:
                 isinstance(feature.limit, int) and 0 <= feature.limit <= 2_147_483_647):
             raise _invalid(f"'{feature.key}': a limit is a whole number from 0, or empty for unlimited.")
     # A key means one kind of feature in the whole project and mode: the API counts or checks it by name.
-    others = dict(TierFeature.objects.filter(tier__project_id=tier.project_id, tier__mode=tier.mode,
-                                             key__in=seen).exclude(tier=tier).values_list("key", "kind"))
+    others = dict(TierFeature.objects.filter(tier__project_id=project_id, tier__mode=mode, key__in=seen)
+                  .exclude(tier_id=tier_id).values_list("key", "kind"))
     for feature in features:
         if others.get(feature.key, feature.kind) != feature.kind:
             raise _invalid(f"'{feature.key}' is {others[feature.key]} in another tier of this project; a feature "
@@ -62,11 +65,16 @@ def _clean(tier, features: list[FeatureInput]) -> list[FeatureInput]:
     return features
 
 
-def tier_features_set(*, tier, features: list[FeatureInput], previous_monthly_limit: Any = None) -> list[TierFeature]:
+_NOT_GIVEN: Any = object()
+
+
+def tier_features_set(*, tier, features: list[FeatureInput],
+                      previous_monthly_limit: int | None = _NOT_GIVEN) -> list[TierFeature]:
     """Make ``features`` the tier's features (besides its default meter). When that changes
-    what the tier grants (or its calls per period changed from ``previous_monthly_limit``),
-    the entitlement version of each of its end users goes up: their next token says so."""
-    features = _clean(tier, features)
+    what the tier grants (or its calls per period changed from ``previous_monthly_limit``,
+    when given: None is unlimited), the entitlement version of each of its end users goes up:
+    their next token says so."""
+    features = tier_features_check(project_id=tier.project_id, mode=tier.mode, features=features, tier_id=tier.id)
     wanted = {f.key: f for f in features}
     with transaction.atomic():
         existing = {row.key: row for row in TierFeature.objects.select_for_update().filter(tier=tier)}
@@ -82,7 +90,7 @@ def tier_features_set(*, tier, features: list[FeatureInput], previous_monthly_li
             elif any(getattr(row, name) != value for name, value in values.items()):
                 TierFeature.objects.filter(pk=row.pk).update(**values, updated_at=timezone.now())
                 changed = True
-        if changed or (previous_monthly_limit is not None and previous_monthly_limit != tier.monthly_limit):
+        if changed or (previous_monthly_limit is not _NOT_GIVEN and previous_monthly_limit != tier.monthly_limit):
             entitlements_bump(tier_id=tier.id)
     return list(TierFeature.objects.filter(tier=tier))
 

@@ -49,6 +49,7 @@ MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 ATTEMPT_LEASE = timedelta(seconds=60)
 RESPONSE_BODY_CAP = 2048
 ROTATION_OVERLAP = timedelta(hours=24)
+NO_OVERLAP = timedelta(0)
 MAX_THRESHOLDS = 10
 MAX_ENDPOINTS_PER_PROJECT_MODE = 20
 
@@ -80,14 +81,15 @@ def _clean(*, url: str, event_types: list[str], thresholds: list[int] | None) ->
 
 
 def webhook_endpoint_create(*, project: Project, mode: str, url: str, event_types: list[str],
-                            thresholds: list[int] | None = None, description: str = "") -> WebhookEndpoint:
+                            thresholds: list[int] | None = None, description: str = "",
+                            enabled: bool = True) -> WebhookEndpoint:
     url, event_types, thresholds = _clean(url=url, event_types=event_types, thresholds=thresholds)
     if WebhookEndpoint.objects.filter(project=project, mode=mode).count() >= MAX_ENDPOINTS_PER_PROJECT_MODE:
         raise ApiError(f"A project has at most {MAX_ENDPOINTS_PER_PROJECT_MODE} endpoints per mode.",
                        code="too_many_webhook_endpoints")
     endpoint = WebhookEndpoint.objects.create(
         project=project, mode=mode, url=url, event_types=event_types, thresholds=thresholds,
-        description=description.strip()[:200], secret_encrypted=crypto.encrypt(signing.new_secret()),
+        description=description.strip()[:200], enabled=enabled, secret_encrypted=crypto.encrypt(signing.new_secret()),
     )
     subscribers_forget()
     return endpoint
@@ -115,10 +117,10 @@ def webhook_endpoint_secret(*, endpoint: WebhookEndpoint) -> str:
 def webhook_endpoint_rotate_secret(*, endpoint: WebhookEndpoint, overlap: timedelta = ROTATION_OVERLAP,
                                    now: datetime | None = None) -> str:
     """A new signing secret. For ``overlap`` the old one still signs beside it (two ``v1``), so
-    receivers can switch without losing a delivery; ``overlap=0`` (a leaked secret) drops it now."""
+    receivers can switch without losing a delivery; ``NO_OVERLAP`` (a leaked secret) drops it now."""
     now = now or timezone.now()
     new = signing.new_secret()
-    keep = overlap > timedelta(0)
+    keep = overlap > NO_OVERLAP
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
         secret_encrypted=crypto.encrypt(new),
         previous_secret_encrypted=endpoint.secret_encrypted if keep else "",
