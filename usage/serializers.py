@@ -12,8 +12,7 @@ from rest_framework import serializers
 from dreamapi.fields import StrictCharField, StrictIntegerField, UtcTimeField, utc_text
 from dreamapi.openapi import ErrorSerializer
 
-from .entitlements import check_feature_key
-from .models import FEATURE_KEY_PATTERN, MAX_AMOUNT
+from .models import FEATURE_KEY_PATTERN, MAX_AMOUNT, feature_key_validator
 
 if TYPE_CHECKING:
     from .services import Usage
@@ -113,20 +112,21 @@ class TierLimitErrorSerializer(ErrorSerializer):
 class TrackRequestSerializer(serializers.Serializer):
     """``POST /api/data``'s optional body. Without it: one use of the default meter."""
 
-    feature = StrictCharField(required=False, max_length=40, help_text=(
+    feature = StrictCharField(required=False, max_length=40, validators=[feature_key_validator], help_text=(
         "The metered feature to count (a key of the tiers' `entitlements`); the default meter `api_calls` when "
         "left out. A key no tier of the project has: 404 `unknown_feature`; an on/off feature: 400 "
-        "`feature_not_metered`."))
+        "`feature_not_metered`. Any other key in the body: 400 naming it."))
     amount = StrictIntegerField(required=False, min_value=1, max_value=MAX_AMOUNT, default=1,
                                 help_text="How many uses to count at once, all or nothing.")
+
+    class Meta:
+        ref_name = "TrackRequest"
 
     def validate(self, attrs):
         unknown = set(self.initial_data) - set(self.fields)
         if unknown:
             raise serializers.ValidationError({name: ["Unknown field: send feature and/or amount."]
                                                for name in sorted(unknown)})
-        if "feature" in attrs:
-            check_feature_key(attrs["feature"])
         return attrs
 
 
@@ -161,6 +161,12 @@ class UsageReportSerializer(UsageSerializer):
         return data
 
 
+@extend_schema_field({"type": "string", "enum": ["metered", "boolean"],
+                      "description": "metered: counted against a limit per period; boolean: on or off."})
+class FeatureTypeField(serializers.CharField):
+    pass
+
+
 class FeatureCheckSerializer(serializers.Serializer):
     """``GET /api/check``: may the end user use a feature now? Counts nothing. The usage keys
     only for a metered feature (they are skipped when there is no usage)."""
@@ -168,7 +174,7 @@ class FeatureCheckSerializer(serializers.Serializer):
     userId = serializers.CharField(source="user_id")
     plan = serializers.CharField()
     feature = serializers.CharField()
-    type = serializers.ChoiceField(source="kind", choices=["metered", "boolean"])
+    type = FeatureTypeField(source="kind")
     allowed = serializers.BooleanField(help_text=(
         "Boolean: whether the plan has it. Metered: whether `amount` more uses fit in what is left."))
     usageCount = serializers.IntegerField(source="usage.count", required=False, min_value=0)

@@ -99,7 +99,7 @@ def test_a_feature_the_plan_lacks_allows_nothing(pro):
 @pytest.mark.parametrize("body,status,code,field", [
     ({"feature": "nope"}, 404, "unknown_feature", None),
     ({"feature": "sso"}, 400, "feature_not_metered", "feature"),
-    ({"feature": "Exports"}, 400, "invalid_feature", "feature"),
+    ({"feature": "Exports"}, 400, "invalid_request", "feature"),
     ({"feature": ""}, 400, "invalid_request", "feature"),
     ({"feature": 7}, 400, "invalid_request", "feature"),
     ({"amount": 0}, 400, "invalid_request", "amount"),
