@@ -120,7 +120,7 @@ class TrackRequestSerializer(serializers.Serializer):
                                 help_text="How many uses to count at once, all or nothing.")
 
     class Meta:
-        ref_name = "TrackRequest"
+        ref_name = "Track"
 
     def validate(self, attrs):
         unknown = set(self.initial_data) - set(self.fields)
