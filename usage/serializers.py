@@ -38,9 +38,24 @@ class LimitField(serializers.Field):
         return value
 
 
-class UsageSerializer(serializers.Serializer):
+class OmitNoneSerializer(serializers.Serializer):
+    """Leaves out the ``omit_when_none`` keys whose value is None (optional keys, not nulls)."""
+
+    omit_when_none: tuple[str, ...] = ()
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        for name in self.omit_when_none:
+            if data.get(name, 0) is None:
+                del data[name]
+        return data
+
+
+class UsageSerializer(OmitNoneSerializer):
     """One meter's usage. ``feature`` only when the call named one (the default meter unnamed keeps
     the original service's shape)."""
+
+    omit_when_none = ("feature",)
 
     userId = serializers.CharField(source="user_id", help_text="The end user's id (usr_…).")
     plan = serializers.CharField(help_text="The end user's tier id (slug), e.g. 'free'.")
@@ -53,12 +68,6 @@ class UsageSerializer(serializers.Serializer):
     feature = serializers.CharField(required=False, help_text=(
         "The meter counted or read, when the call named one ({\"feature\": …} or ?feature=); "
         "`api_calls` is the default meter."))
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        if data.get("feature") is None:
-            data.pop("feature", None)
-        return data
 
 
 def usage_json(usage: Usage) -> dict:
@@ -154,11 +163,7 @@ class UsageReportSerializer(UsageSerializer):
         "limit and remaining in the same period; only when the project defines features besides the default "
         "meter."))
 
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        if data.get("features") is None:
-            data.pop("features", None)
-        return data
+    omit_when_none = ("feature", "features")
 
 
 @extend_schema_field({"type": "string", "enum": ["metered", "boolean"],

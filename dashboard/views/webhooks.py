@@ -38,6 +38,14 @@ def _endpoint(project: Project, endpoint_id: str) -> WebhookEndpoint:
     return endpoint
 
 
+def _delivery(project: Project, endpoint_id: str, delivery_id: str) -> tuple[WebhookEndpoint, WebhookDelivery]:
+    endpoint = _endpoint(project, endpoint_id)
+    delivery = delivery_for_endpoint(endpoint=endpoint, delivery_id=delivery_id)
+    if delivery is None:
+        raise Http404("No such delivery.")
+    return endpoint, delivery
+
+
 def _detail_url(endpoint: WebhookEndpoint) -> str:
     return project_url(endpoint.project, endpoint.mode, "webhook", endpoint.public_id)
 
@@ -136,10 +144,7 @@ def webhook_rotate(request: HttpRequest, *, project: Project, mode: str, endpoin
 @project_page
 def webhook_delivery(request: HttpRequest, *, project: Project, mode: str, endpoint_id: str,
                      delivery_id: str) -> HttpResponse:
-    endpoint = _endpoint(project, endpoint_id)
-    delivery = delivery_for_endpoint(endpoint=endpoint, delivery_id=delivery_id)
-    if delivery is None:
-        raise Http404("No such delivery.")
+    endpoint, delivery = _delivery(project, endpoint_id, delivery_id)
     return render(request, "dashboard/webhook_delivery.html", {
         "project": project, "mode": endpoint.mode, "endpoint": endpoint, "delivery": delivery,
         "payload": json.dumps(json.loads(webhook_services.event_payload(delivery.event)), indent=2,
@@ -151,10 +156,7 @@ def webhook_delivery(request: HttpRequest, *, project: Project, mode: str, endpo
 @require_POST
 def webhook_delivery_replay(request: HttpRequest, *, project: Project, mode: str, endpoint_id: str,
                             delivery_id: str) -> HttpResponse:
-    endpoint = _endpoint(project, endpoint_id)
-    delivery = delivery_for_endpoint(endpoint=endpoint, delivery_id=delivery_id)
-    if delivery is None:
-        raise Http404("No such delivery.")
+    endpoint, delivery = _delivery(project, endpoint_id, delivery_id)
     replay = webhook_services.webhook_delivery_replay(delivery=delivery)
     messages.success(request, f"Event {delivery.event.public_id} sent again (delivery {replay.public_id}).")
     return redirect(_detail_url(endpoint))

@@ -1,15 +1,14 @@
 """Features and meters: several limits per tier, {feature, amount} on POST /api/data,
 GET /api/usage?feature= and GET /api/check."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 
 from dreamapi.errors import ApiError
+from tests.concurrency import run_at_once
 from usage.features import FeatureInput, tier_features_set
 from usage.models import FeatureCounter, TierFeature, UsageCounter
 from usage.services import COUNTER_MAX, usage_carry_over
@@ -225,20 +224,14 @@ def test_two_features_counted_concurrently_stay_exact(alice):
     features(alice, exports=30, images=45)
     user = alice.end_user()
     bodies = [None, {"feature": "exports"}, {"feature": "images", "amount": 2}] * 32
-    start = threading.Barrier(len(bodies))  # one thread per call
 
     def call(body):
-        try:
-            start.wait()
-            client = Client(HTTP_AUTHORIZATION=f"Bearer {alice.sk}", HTTP_X_USER_ID=user.public_id)
-            if body is None:
-                return "api_calls", client.post("/api/data").status_code
-            return body["feature"], client.post("/api/data", body, content_type="application/json").status_code
-        finally:
-            connections.close_all()
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {alice.sk}", HTTP_X_USER_ID=user.public_id)
+        if body is None:
+            return "api_calls", client.post("/api/data").status_code
+        return body["feature"], client.post("/api/data", body, content_type="application/json").status_code
 
-    with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
-        results = list(pool.map(call, bodies))
+    results = run_at_once(call, bodies)
     ok = {name: sum(1 for n, status in results if n == name and status == 200) for name in ("api_calls", "exports",
                                                                                             "images")}
     assert ok == {"api_calls": 32, "exports": 30, "images": 22}

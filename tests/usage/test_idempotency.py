@@ -1,15 +1,14 @@
 """POST /api/data with an Idempotency-Key: a retry gets the first answer and counts nothing."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import pytest
 import time_machine
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 
 from tenants.models import EndUser
+from tests.concurrency import run_at_once
 from usage import idempotency
 from usage.features import FeatureInput, tier_features_set
 from usage.models import FeatureCounter, TrackedCall, UsageCounter
@@ -214,18 +213,12 @@ def test_64_racing_calls_with_one_key_count_once_and_answer_alike(alice):
     user = alice.end_user()
     headers = {"HTTP_AUTHORIZATION": f"Bearer {alice.sk}", "HTTP_X_USER_ID": user.public_id,
                "HTTP_IDEMPOTENCY_KEY": "one-key"}
-    start = threading.Barrier(64)
 
     def call(_):
-        try:
-            start.wait()
-            response = Client().post("/api/data", **headers)
-            return response.status_code, response.content
-        finally:
-            connections.close_all()
+        response = Client().post("/api/data", **headers)
+        return response.status_code, response.content
 
-    with ThreadPoolExecutor(max_workers=64) as pool:
-        answers = list(pool.map(call, range(64)))
+    answers = run_at_once(call, range(64))
     assert count(user) == 1
     assert len(set(answers)) == 1 and answers[0][0] == 200
     assert TrackedCall.objects.filter(end_user=user).count() == 1
@@ -239,19 +232,13 @@ def test_racing_retries_at_the_limit_share_the_first_refusal(alice):
     alice.project.save()
     set_limit(alice, 3)
     user = alice.end_user()
-    start = threading.Barrier(32)
 
     def call(i):
-        try:
-            start.wait()
-            response = Client().post("/api/data", HTTP_AUTHORIZATION=f"Bearer {alice.sk}",
-                                     HTTP_X_USER_ID=user.public_id, HTTP_IDEMPOTENCY_KEY=f"key-{i % 8}")
-            return i % 8, response.status_code, response.content
-        finally:
-            connections.close_all()
+        response = Client().post("/api/data", HTTP_AUTHORIZATION=f"Bearer {alice.sk}", HTTP_X_USER_ID=user.public_id,
+                                 HTTP_IDEMPOTENCY_KEY=f"key-{i % 8}")
+        return i % 8, response.status_code, response.content
 
-    with ThreadPoolExecutor(max_workers=32) as pool:
-        answers = list(pool.map(call, range(32)))
+    answers = run_at_once(call, range(32))
     by_key = {}
     for key, status, content in answers:
         by_key.setdefault(key, set()).add((status, content))

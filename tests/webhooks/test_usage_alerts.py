@@ -3,19 +3,18 @@ returns, once per end user, period, feature and threshold, even under a burst; p
 events the platform sends (plan.changed, customer.deleted, subscription.past_due)."""
 
 import json
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
 from billing.models import Subscription, Tier
 from billing.services.subscriptions import end_user_plan_refresh
 from tenants.models import EndUser
+from tests.concurrency import run_at_once
 from usage.features import FeatureInput, tier_features_set
 from usage.models import UsageCounter
 from webhooks.models import DeveloperEvent
@@ -144,18 +143,12 @@ def test_a_burst_across_80_percent_fires_exactly_one_event(alice, receiver):
     user = alice.end_user()
     UsageCounter.objects.create(end_user=user, period_start=timezone.now().replace(
         day=1, hour=0, minute=0, second=0, microsecond=0), period_end=timezone.now() + timedelta(days=40), count=70)
-    start = threading.Barrier(32)
 
     def call(_):
-        try:
-            start.wait()
-            return Client().post("/api/data", HTTP_AUTHORIZATION=f"Bearer {alice.sk}",
-                                 HTTP_X_USER_ID=user.public_id).status_code
-        finally:
-            connections.close_all()
+        return Client().post("/api/data", HTTP_AUTHORIZATION=f"Bearer {alice.sk}",
+                             HTTP_X_USER_ID=user.public_id).status_code
 
-    with ThreadPoolExecutor(max_workers=32) as pool:
-        statuses = list(pool.map(call, range(32)))
+    statuses = run_at_once(call, range(32))
     assert sorted(statuses) == [200] * 30 + [403] * 2
     assert UsageCounter.objects.get(end_user=user).count == 100
     assert DeveloperEvent.objects.filter(type="usage.threshold_reached").count() == 1
