@@ -165,6 +165,7 @@ CELERY_BEAT_SCHEDULE = {
     "cleanup-signup-records": {"task": "signup.tasks.cleanup_signup_records", "schedule": 60 * 60},
     "send-unsent-signup-emails": {"task": "signup.tasks.send_unsent_emails", "schedule": 60},
     "send-due-webhooks": {"task": "webhooks.tasks.send_due_webhooks", "schedule": 30},
+    "sweep-webhook-history": {"task": "webhooks.tasks.sweep_webhook_history", "schedule": 24 * 60 * 60},
     "sweep-idempotency-keys": {"task": "usage.tasks.sweep_idempotency_keys", "schedule": 60 * 60},
 }
 

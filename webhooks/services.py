@@ -52,6 +52,8 @@ ROTATION_OVERLAP = timedelta(hours=24)
 NO_OVERLAP = timedelta(0)
 MAX_THRESHOLDS = 10
 MAX_ENDPOINTS_PER_PROJECT_MODE = 20
+# Events (with their deliveries and attempts) are kept this long, then swept.
+HISTORY_KEPT = timedelta(days=90)
 
 
 # --- endpoints ------------------------------------------------------------------------------
@@ -306,3 +308,20 @@ def webhook_deliveries_due(*, now: datetime | None = None, limit: int = 500) -> 
     now = now or timezone.now()
     return list(WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
                 .order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+
+
+def webhook_history_sweep(*, now: datetime | None = None, batch: int = 5_000) -> int:
+    """Delete events older than ``HISTORY_KEPT`` with their deliveries and attempts (periodic task),
+    except events with a delivery still being retried. Returns how many events were deleted.
+
+    A dedupe key goes with its event: an alert crossed again more than 90 days into one period
+    (a yearly plan) could be sent again."""
+    now = now or timezone.now()
+    old = (DeveloperEvent.objects.filter(created_at__lt=now - HISTORY_KEPT)
+           .exclude(deliveries__status=WebhookDelivery.Status.PENDING))
+    deleted = 0
+    while True:
+        ids = list(old.values_list("pk", flat=True)[:batch])
+        if not ids:
+            return deleted
+        deleted += DeveloperEvent.objects.filter(pk__in=ids).delete()[1].get("webhooks.DeveloperEvent", 0)

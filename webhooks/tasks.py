@@ -3,7 +3,7 @@ sends what is due (retries on their schedule, and deliveries the broker never go
 
 from celery import shared_task
 
-from .services import webhook_deliveries_due, webhook_delivery_attempt
+from .services import webhook_deliveries_due, webhook_delivery_attempt, webhook_history_sweep
 
 
 @shared_task(acks_late=True)
@@ -18,3 +18,8 @@ def send_due_webhooks() -> int:
     for delivery_id in due:
         deliver_webhook.delay(delivery_id)
     return len(due)
+
+
+@shared_task
+def sweep_webhook_history() -> int:
+    return webhook_history_sweep()

@@ -179,6 +179,18 @@ def test_with_the_header_a_call_and_its_replay_are_one_round_trip_each(alice, dj
         assert client.post("/api/data", HTTP_IDEMPOTENCY_KEY="k")["Idempotent-Replayed"] == "true"
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_function_commits_asynchronously_for_its_own_transaction_only(alice, settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    settings.USAGE_COUNTER_SYNCHRONOUS_COMMIT = False
+    user = alice.end_user()
+    assert track(alice, user.public_id, key="k").status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+
+
 @pytest.mark.parametrize("path", ["postgresql", "serialised"])
 def test_both_implementations_give_the_same_answers(alice, path, monkeypatch):
     if path == "postgresql" and connection.vendor != "postgresql":

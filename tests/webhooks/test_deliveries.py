@@ -265,3 +265,26 @@ def test_endpoint_settings_are_checked(alice, receiver, given, code):
     with pytest.raises(ApiError) as refused:
         webhook_endpoint_create(project=alice.project, mode="test", url=receiver.url, **given)
     assert refused.value.code == code
+
+
+def test_history_older_than_90_days_is_swept_unless_still_retried(alice, receiver,
+                                                                  django_capture_on_commit_callbacks):
+    from webhooks.services import webhook_history_sweep
+    from webhooks.tasks import sweep_webhook_history
+
+    endpoint(alice, receiver)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            create_customer(alice, "done@example.com")
+        receiver.statuses = [500]
+        with django_capture_on_commit_callbacks(execute=True):
+            create_customer(alice, "retrying@example.com")
+    assert DeveloperEvent.objects.count() == 2
+    with time_machine.travel(start + timedelta(days=89), tick=False):
+        assert sweep_webhook_history() == 0
+    WebhookDelivery.objects.filter(status="pending").update(next_attempt_at=start + timedelta(days=100))
+    with time_machine.travel(start + timedelta(days=91), tick=False):
+        assert webhook_history_sweep() == 1  # the delivered one; the one still retried stays
+    assert [d.status for d in WebhookDelivery.objects.all()] == ["pending"]
+    assert WebhookAttempt.objects.filter(delivery__status="succeeded").count() == 0
