@@ -150,11 +150,18 @@ def test_browser_mode_retries_with_a_token(alice):
 
     user = alice.end_user()
     token = end_user_token_issue(end_user=user).token
-    client = alice.api(alice.pk, HTTP_X_USER_TOKEN=token, HTTP_IDEMPOTENCY_KEY="browser-1")
+    alice.project.allowed_origins = ["https://app.example.com"]
+    alice.project.save()
+    client = alice.api(alice.pk, HTTP_X_USER_TOKEN=token, HTTP_IDEMPOTENCY_KEY="browser-1",
+                       HTTP_ORIGIN="https://app.example.com")
     first = client.post("/api/data")
     assert first.status_code == 200
-    assert client.post("/api/data").json() == first.json()
+    again = client.post("/api/data")
+    assert again.json() == first.json()
     assert count(user) == 1
+    # A browser app may read the replay marker.
+    assert again["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" in again["Access-Control-Expose-Headers"]
 
 
 def test_without_the_header_the_hot_path_is_still_one_statement(alice, django_assert_num_queries):
