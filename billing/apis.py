@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from dreamapi.fields import RedirectUrlField, StrictCharField
 from dreamapi.openapi import END_USER_HEADERS, KEY_HEADERS, errors
 from tenants.api_base import EndUserAPIView, PublicProjectAPIView
+from usage.entitlements import ENTITLEMENTS_SCHEMA, entitlements_map, tier_features
 from usage.serializers import LimitField
 
 from . import services
@@ -32,11 +33,16 @@ class TierSerializer(serializers.Serializer):
         "paid tier not yet saved to a connected Stripe account."))
     productId = serializers.CharField(source="stripe_product_id", help_text=(
         "The Stripe Product on the connected account; an empty string when the tier has none (as priceId)."))
+    entitlements = serializers.SerializerMethodField()
 
     @extend_schema_field({"type": "string", "enum": ["subscription"],
                           "description": "Tiers are always subscriptions (one-off sales are products)."})
     def get_billingMode(self, tier: Tier) -> str:
         return "subscription"
+
+    @extend_schema_field(ENTITLEMENTS_SCHEMA)
+    def get_entitlements(self, tier: Tier) -> dict:
+        return entitlements_map(tier_features(tier=tier))
 
 
 class TierListSerializer(serializers.Serializer):
@@ -55,7 +61,7 @@ class TierListApi(PublicProjectAPIView):
         responses={200: TierListSerializer, **errors(400, 401, 403)},
     )
     def get(self, request: Request) -> Response:
-        return Response(TierListSerializer({"tiers": self.tiers()}).data)
+        return Response(TierListSerializer({"tiers": self.tiers().prefetch_related("tier_features")}).data)
 
 
 class CheckoutRequestSerializer(serializers.Serializer):

@@ -8,6 +8,9 @@ from django.core.validators import URLValidator
 from billing.models import Tier, tier_slug_validator
 from billing.selectors import SUBSCRIPTION_FILTERS, tiers_for_project
 from tenants.models import Project
+from usage.features import FeatureInput
+from usage.models import TierFeature, feature_key_validator
+from webhooks.events import EVENT_TYPES
 
 
 class ProjectCreateForm(forms.Form):
@@ -132,3 +135,46 @@ class PlanChangeForm(forms.Form):
 class UsageResetForm(forms.Form):
     reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}),
                              help_text="Kept in the audit log, e.g. “counted twice by a client retry bug”.")
+
+
+# --- metering: a tier's features, developer webhooks -------------------------------------------
+
+
+class TierFeatureForm(forms.Form):
+    """One row of a tier's features editor; a row without a key is left out."""
+
+    key = forms.CharField(max_length=40, required=False, validators=[feature_key_validator], label="Feature",
+                          widget=forms.TextInput(attrs={"placeholder": "e.g. exports"}))
+    kind = forms.ChoiceField(choices=[(TierFeature.Kind.METERED, "Metered"), (TierFeature.Kind.BOOLEAN, "On/off")],
+                             initial=TierFeature.Kind.METERED, label="Type")
+    limit = forms.IntegerField(min_value=0, max_value=2_147_483_647, required=False, label="Limit per period",
+                               help_text="Metered: empty for unlimited.")
+    enabled = forms.BooleanField(required=False, initial=True, label="On", help_text="On/off features.")
+
+    def feature(self) -> FeatureInput | None:
+        data = getattr(self, "cleaned_data", None) or {}
+        if not data.get("key") or data.get("DELETE"):
+            return None
+        return FeatureInput(key=data["key"], kind=data["kind"], limit=data.get("limit"),
+                            enabled=bool(data.get("enabled")))
+
+
+TierFeatureFormSet = forms.formset_factory(TierFeatureForm, extra=2, can_delete=True, max_num=50,
+                                           validate_max=True)
+
+
+class WebhookEndpointForm(forms.Form):
+    url = forms.URLField(max_length=2000, assume_scheme="https", label="Endpoint URL",
+                         help_text="HTTPS, on the public internet.")
+    description = forms.CharField(max_length=200, required=False)
+    event_types = forms.MultipleChoiceField(choices=[(t, f"{t}: {d}") for t, d in EVENT_TYPES.items()], label="Events",
+                                            widget=forms.CheckboxSelectMultiple)
+    thresholds = forms.CharField(max_length=60, required=False, initial="80, 100", label="Usage thresholds (%)",
+                                 help_text="For usage.threshold_reached: percentages of a limit, e.g. 80, 100.")
+    enabled = forms.BooleanField(required=False, initial=True)
+
+    def clean_thresholds(self) -> list[int]:
+        try:
+            return [int(part) for part in self.cleaned_data["thresholds"].replace(",", " ").split()]
+        except ValueError as exc:
+            raise forms.ValidationError("Whole percentages separated by commas, e.g. 80, 100.") from exc

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import audit, end_users, keys, plan, projects, signup, stripe, tiers
+from .views import audit, end_users, keys, plan, projects, signup, stripe, tiers, webhooks
 
 app_name = "dashboard"
 
@@ -37,4 +37,14 @@ urlpatterns = [
     path(f"{P}promote/", stripe.promote, name="promote"),
     path(f"{P}signup/", signup.signup_settings, name="signup_settings"),
     path(f"{P}signup/rotate-key/", signup.signup_rotate_key, name="signup_rotate_key"),
+    path(f"{P}webhooks/", webhooks.webhook_list, name="webhooks"),
+    path(f"{P}webhooks/new/", webhooks.webhook_new, name="webhook_new"),
+    path(f"{P}webhooks/<str:endpoint_id>/", webhooks.webhook_detail, name="webhook"),
+    path(f"{P}webhooks/<str:endpoint_id>/edit/", webhooks.webhook_edit, name="webhook_edit"),
+    path(f"{P}webhooks/<str:endpoint_id>/delete/", webhooks.webhook_delete, name="webhook_delete"),
+    path(f"{P}webhooks/<str:endpoint_id>/rotate/", webhooks.webhook_rotate, name="webhook_rotate"),
+    path(f"{P}webhooks/<str:endpoint_id>/deliveries/<str:delivery_id>/", webhooks.webhook_delivery,
+         name="webhook_delivery"),
+    path(f"{P}webhooks/<str:endpoint_id>/deliveries/<str:delivery_id>/replay/", webhooks.webhook_delivery_replay,
+         name="webhook_delivery_replay"),
 ]

@@ -15,13 +15,14 @@ from storefront.apis import (
     ProductImageApi,
 )
 from tenants.apis import CustomerDetailApi, CustomerListCreateApi
-from usage.apis import TrackUsageApi, UsageApi
+from usage.apis import FeatureCheckApi, TrackUsageApi, UsageApi
 
 urlpatterns = [
     path("customers", CustomerListCreateApi.as_view(), name="api-customers"),
     path("customers/<str:customer_id>", CustomerDetailApi.as_view(), name="api-customer"),
     path("data", TrackUsageApi.as_view(), name="api-data"),
     path("usage", UsageApi.as_view(), name="api-usage"),
+    path("check", FeatureCheckApi.as_view(), name="api-check"),
     path("tiers", TierCollectionApi.as_view(), name="api-tiers"),
     path("tiers/<str:tier_id>", TierDetailApi.as_view(), name="api-tier"),
     path("create-checkout", CheckoutApi.as_view(), name="api-create-checkout"),

@@ -22,7 +22,8 @@ ALLOWED_HEADERS = ", ".join([
     "X-User-Token", "X-Clerk-Token", "X-End-User-Token", "X-User-Plan",
 ])
 # Response headers a browser app may read (rate limits, and when to retry).
-EXPOSED_HEADERS = "Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-RateLimit-Scope"
+EXPOSED_HEADERS = ("Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-RateLimit-Scope, "
+                   "Idempotent-Replayed")
 PREFLIGHT_MAX_AGE = "600"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 

@@ -163,15 +163,20 @@ def request(
     *,
     headers: dict[str, str] | None = None,
     form: dict[str, str] | None = None,
+    body: bytes | None = None,
     schemes: tuple[str, ...] = ("https",),
     max_bytes: int = DEFAULT_MAX_BYTES,
+    truncate: bool = False,
 ) -> Response:
     """Fetch ``url`` under the rules in the module docstring. A 3xx raises ``UnsafeRequest``;
-    other statuses are returned for the caller to judge."""
+    other statuses are returned for the caller to judge. ``body`` is sent as is (set its
+    Content-Type in ``headers``); ``form`` is sent url-encoded. An answer longer than
+    ``max_bytes`` raises, or with ``truncate`` is cut there (when only its start matters)."""
+    if form is not None and body is not None:
+        raise ValueError("send either form or body")
     scheme, host, port, host_header, path = _split(url, schemes)
     address = _resolve(host, port)
     send_headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity", **(headers or {}), "Host": host_header}
-    body = None
     if form is not None:
         body = urlencode(form).encode()
         send_headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -196,7 +201,7 @@ def request(
                     raise UnsafeRequest("The server answered with a redirect; redirects are not followed. Use the "
                                         "final URL.")
                 declared = response.headers.get("Content-Length", "")
-                if declared.isdigit() and int(declared) > max_bytes:
+                if declared.isdigit() and int(declared) > max_bytes and not truncate:
                     raise UnsafeRequest("The server's answer is too large.")
                 chunks, size = [], 0
                 # read1 returns what has arrived instead of waiting for a full chunk, so a server
@@ -204,7 +209,10 @@ def request(
                 while chunk := response.read1(16 * 1024, decode_content=False):
                     size += len(chunk)
                     if size > max_bytes:
-                        raise UnsafeRequest("The server's answer is too large.")
+                        if not truncate:
+                            raise UnsafeRequest("The server's answer is too large.")
+                        chunks.append(chunk[: max_bytes - size + len(chunk)])
+                        break
                     if time.monotonic() > deadline:
                         raise UnsafeRequest("The server did not answer in time.")
                     chunks.append(chunk)

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "usage",
     "storefront",
     "signup",
+    "webhooks",
     "dashboard",
 ]
 
@@ -186,6 +187,9 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-store-reservations": {"task": "storefront.tasks.sweep_reservations", "schedule": 5 * 60},
     # The daily usage history behind the dashboard's charts is exact to this interval.
     "fold-usage-history": {"task": "usage.tasks.fold_usage_history", "schedule": 5 * 60},
+    "send-due-webhooks": {"task": "webhooks.tasks.send_due_webhooks", "schedule": 30},
+    "sweep-webhook-history": {"task": "webhooks.tasks.sweep_webhook_history", "schedule": 24 * 60 * 60},
+    "sweep-idempotency-keys": {"task": "usage.tasks.sweep_idempotency_keys", "schedule": 60 * 60},
 }
 
 # --- hosted sign-up (signup/) ------------------------------------------------------

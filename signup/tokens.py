@@ -9,12 +9,19 @@ Claims::
     pk    the publishable key of the mode          as in the original service's tokens
     mode  "test" | "live"
     plan  the end user's tier at issue time       informational: the API reads the stored plan
+    features  the plan's entitlements at issue    {"api_calls": 10000, "exports": 50, "sso": true}:
+              time (usage.entitlements)           a metered feature's limit per period or
+                                                  "unlimited", an on/off feature's true/false
+    ent_ver   the end user's entitlement version  goes up with every plan change (and every change
+                                                  of their tier's features); a token with an older
+                                                  one carries stale entitlements: refresh it
     ver   the end user's token version            revocation, see EndUserAuth
     iat, exp (iat + TOKEN_TTL_SECONDS), jti
 
 Verification on our side checks signature (key found by ``kid`` among the caller's project's
 keys only), ``exp``, ``aud``, ``iss``, mode and ``ver``. Developers can check everything but
-``ver`` offline with the JWKS at ``/.well-known/jwks/<project id>.json``.
+``ver`` offline with the JWKS at ``/.well-known/jwks/<project id>.json``, and gate features on
+``features`` without a call (docs/signup.md).
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from jwt.algorithms import ECAlgorithm
 from dreamapi.errors import ApiError
 from tenants.keycache import KeyContext
 from tenants.models import ApiKey, EndUser, Project
+from usage.entitlements import end_user_entitlements
 
 from . import crypto
 from .models import EndUserAuth, SigningKey
@@ -195,7 +203,7 @@ def end_user_token_issue(*, end_user: EndUser) -> IssuedToken:
         "aud": end_user.project.public_id,
         "pk": publishable_key or "",
         "mode": end_user.mode,
-        "plan": end_user.tier.slug,
+        **end_user_entitlements(end_user=end_user).claims(),  # plan, features, ent_ver
         "ver": version,
         "iat": now,
         "exp": now + TOKEN_TTL_SECONDS,

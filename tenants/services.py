@@ -210,6 +210,28 @@ def api_key_revoke(*, api_key: ApiKey, actor: Actor = SYSTEM) -> ApiKey:
 
 # --- end users -----------------------------------------------------------------------
 
+EndUserListener = Callable[..., object]
+_end_user_listeners: list[EndUserListener] = []
+
+
+def end_user_listener(listener: EndUserListener) -> EndUserListener:
+    """Register ``listener(*, event, end_user, previous_tier=None)``, run after an end user is
+    ``"created"``, ``"deleted"`` or has ``"plan_changed"`` (``previous_tier`` then), inside the
+    transaction of the change. The apps built on tenants react to end users this way (usage:
+    the entitlement version; webhooks: the developer's events) without tenants importing
+    them, like ``project_setup_step``."""
+    if listener not in _end_user_listeners:
+        _end_user_listeners.append(listener)
+    return listener
+
+
+def end_user_changed(*, event: str, end_user: EndUser, **details: object) -> None:
+    """Tell the registered listeners; called by every service that creates, deletes or
+    re-plans end users (here and in billing)."""
+    for listener in _end_user_listeners:
+        listener(event=event, end_user=end_user, **details)
+
+
 
 def _validate_end_user_password(password: str, end_user: EndUser) -> None:
     from django.contrib.auth import password_validation
@@ -298,6 +320,7 @@ def end_user_create(
     try:
         with transaction.atomic():
             end_user.save()
+            end_user_changed(event="created", end_user=end_user)
     except IntegrityError as exc:  # lost a race with a concurrent create of the same e-mail or external id
         if "external_id" in str(exc):
             raise same_external_id from exc
@@ -318,6 +341,11 @@ def end_user_ensure_external(*, project_id: int, mode: str, external_id: str) ->
         [EndUser(project_id=project_id, mode=mode, external_id=external_id, email="", tier=tier)],
         ignore_conflicts=True,
     )
+    if _end_user_listeners:
+        # Whoever inserted it: concurrent first calls may both announce it (listeners dedupe by id).
+        end_user = EndUser.objects.select_related("tier").get(project_id=project_id, mode=mode,
+                                                               external_id=external_id)
+        end_user_changed(event="created", end_user=end_user)
 
 
 def end_user_update(
@@ -345,16 +373,19 @@ def end_user_update(
         changes["metadata keys"] = [sorted(end_user.metadata), sorted(metadata)]
         end_user.metadata = metadata
         fields.append("metadata")
+    previous_tier = None
     if plan is not None and plan != end_user.tier.slug:
-        old_plan = end_user.tier.slug
+        previous_tier = end_user.tier
         end_user.tier = _tier_for(project_id=end_user.project_id, mode=end_user.mode, plan=plan)
-        changes["plan"] = [old_plan, end_user.tier.slug]
+        changes["plan"] = [previous_tier.slug, end_user.tier.slug]
         fields.append("tier")
     with transaction.atomic():
         end_user.save(update_fields=fields)
         if changes:
             audit_record(project=end_user.project, actor=actor, mode=end_user.mode, target=end_user.public_id,
                          action="end_user.plan_change" if "plan" in changes else "end_user.update", changes=changes)
+        if previous_tier is not None:
+            end_user_changed(event="plan_changed", end_user=end_user, previous_tier=previous_tier)
     return end_user
 
 
@@ -362,4 +393,5 @@ def end_user_delete(*, end_user: EndUser, actor: Actor = SYSTEM) -> None:
     with transaction.atomic():
         audit_record(project=end_user.project, actor=actor, mode=end_user.mode, target=end_user.public_id,
                      action="end_user.delete", changes={"email": [end_user.email, None]})
+        end_user_changed(event="deleted", end_user=end_user)
         end_user.delete()

@@ -13,6 +13,7 @@ from tenants import keycache
 from tenants.authentication import failed_keys_forget
 from tenants.models import Platform, Project
 from tenants.services import developer_create, end_user_create, project_create
+from webhooks.selectors import subscribers_forget
 
 
 @dataclass
@@ -56,11 +57,13 @@ def _fresh_process_state():
     keycache.clear()
     failed_keys_forget()
     ratelimit.reset_client()
+    subscribers_forget()
     cache.clear()
     yield
     keycache.clear()
     failed_keys_forget()
     ratelimit.reset_client()
+    subscribers_forget()
 
 
 @pytest.fixture

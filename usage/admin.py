@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import UsageCounter
+from .models import FeatureCounter, TierFeature, UsageCounter
 
 
 @admin.register(UsageCounter)
@@ -18,3 +18,23 @@ class UsageCounterAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(TierFeature)
+class TierFeatureAdmin(admin.ModelAdmin):
+    """Change features from the dashboard's tier form (it checks them and bumps entitlement versions)."""
+
+    list_display = ["tier", "key", "kind", "period_limit", "enabled"]
+    list_filter = ["kind"]
+    search_fields = ["key", "tier__slug", "tier__project__public_id"]
+    list_select_related = ["tier"]
+    readonly_fields = ["tier", "key", "kind", "period_limit", "enabled", "created_at", "updated_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(FeatureCounter)
+class FeatureCounterAdmin(UsageCounterAdmin):
+    list_display = ["end_user", "feature", "period_start", "period_end", "count", "call_limit"]
+    readonly_fields = ["end_user", "feature", "period_start", "period_end", "count", "call_limit"]

@@ -1,9 +1,15 @@
-"""Counting tracked calls against the tier limit.
+"""Counting uses against the tier's limits.
 
-The whole decision is one SQL statement: it finds the end user's tier limit and current
-period, inserts the period's counter or increments it *only while it is below the limit*,
-and returns the new count. No row back means "refused". There is no read-then-write, so
-any number of concurrent calls can never push a counter past its limit.
+The whole decision is one SQL statement: it finds the end user's limit and current period,
+inserts the period's counter or adds the amount *only while the result stays within the
+limit* (``count + amount <= limit``), and returns the new count. No row back means
+"refused". There is no read-then-write, so any number of concurrent calls can never push a
+counter past its limit.
+
+There is one statement per kind of counter: the default meter (``api_calls``: the tier's
+``monthly_limit``, counted in ``UsageCounter``, what ``POST /api/data`` without a body has
+always counted) and the tier's other metered features (``TierFeature``, counted in
+``FeatureCounter``; a feature the end user's tier does not have allows nothing).
 
 The end user is named by our id (``usr_…``) or by the app's own ``externalId``; the statement
 is the same with the other column in its ``WHERE``. For a known end user the call is one
@@ -11,6 +17,10 @@ round trip either way. Only an unknown external id, on a project that creates en
 first use, costs more: one conditional ``INSERT … ON CONFLICT DO NOTHING`` (the unique
 constraint on the external id decides who wins, so concurrent first calls create one end
 user) and the upsert again.
+
+With an ``Idempotency-Key`` the call goes through ``usage.idempotency`` instead: on
+PostgreSQL one function call (still one round trip) claims the key, counts and keeps the
+answer, so a retry gets the first answer and counts nothing.
 """
 
 from __future__ import annotations
@@ -24,18 +34,27 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from dreamapi.errors import ApiError, NotFound
+from dreamapi.errors import ApiError, Conflict, NotFound
 from tenants.audit import Actor, audit_record
 from tenants.models import EndUser
 from tenants.services import end_user_ensure_external
 
+from .alerts import usage_alerts_after_count
+from .models import DEFAULT_METER, MAX_AMOUNT
 from .periods import as_aware, month_period
 from .serializers import usage_json
+
+# The largest count a counter column holds: an unlimited meter refuses to count past it.
+COUNTER_MAX = 2_147_483_647
 
 
 @dataclass(frozen=True)
 class Usage:
-    """An end user's count in one period; ``limit`` None means unlimited."""
+    """An end user's count of one meter in one period; ``limit`` None means unlimited.
+
+    ``feature`` is the meter the caller named (None: the default meter, not named, which keeps
+    the original service's shape); ``replayed`` marks the stored answer to a retried call.
+    """
 
     user_id: str
     plan: str
@@ -43,168 +62,271 @@ class Usage:
     limit: int | None
     period_start: datetime
     period_end: datetime
+    feature: str | None = None
+    replayed: bool = False
 
     @property
     def remaining(self) -> int | None:
         return None if self.limit is None else max(self.limit - self.count, 0)
 
 
-_TRACK_SQL = """
+def is_default_meter(feature: str | None) -> bool:
+    return feature is None or feature == DEFAULT_METER
+
+
+# The end user, their tier's limit for this meter and their current period. For a feature the
+# limit is the tier's TierFeature row: absent (the tier does not have it) means 0, nothing
+# allowed; a boolean feature gives no row at all (it cannot be counted).
+_END_USER_CTE = """
 WITH u AS (
     SELECT eu.id AS end_user_id,
            eu.public_id AS public_id,
            t.slug AS slug,
-           t.monthly_limit AS lim,
+           {limit} AS lim,
            CASE WHEN eu.billing_period_start <= %(now)s AND eu.billing_period_end > %(now)s
                 THEN eu.billing_period_start ELSE %(month_start)s END AS ps,
            CASE WHEN eu.billing_period_start <= %(now)s AND eu.billing_period_end > %(now)s
                 THEN eu.billing_period_end ELSE %(month_end)s END AS pe
     FROM tenants_enduser eu
-    JOIN billing_tier t ON t.id = eu.tier_id
-    WHERE eu.public_id = %(user)s AND eu.project_id = %(project)s AND eu.mode = %(mode)s
-)
-INSERT INTO usage_usagecounter (end_user_id, period_start, period_end, count, call_limit)
-SELECT end_user_id, ps, pe, 1, lim FROM u WHERE lim IS NULL OR lim > 0
-ON CONFLICT (end_user_id, period_start) DO UPDATE
-    SET count = usage_usagecounter.count + 1, call_limit = excluded.call_limit
-    WHERE excluded.call_limit IS NULL OR usage_usagecounter.count < excluded.call_limit
+    JOIN billing_tier t ON t.id = eu.tier_id{join}
+    WHERE eu.public_id = %(user)s AND eu.project_id = %(project)s AND eu.mode = %(mode)s{where}
+)"""
+
+# ``count <= limit - amount`` rather than ``count + amount <= limit``: the sum is only
+# computed once it is known to fit, so it can never overflow the column.
+_UPSERT = """
+INSERT INTO {table} (end_user_id,{feature_column} period_start, period_end, count, call_limit)
+SELECT end_user_id,{feature_value} ps, pe, %(amount)s, lim FROM u WHERE lim IS NULL OR lim >= %(amount)s
+ON CONFLICT (end_user_id,{feature_column} period_start) DO UPDATE
+    SET count = {table}.count + excluded.count, call_limit = excluded.call_limit
+    WHERE {table}.count <= COALESCE(excluded.call_limit, {counter_max}) - excluded.count
 RETURNING count, call_limit, period_start, period_end, (SELECT public_id FROM u), (SELECT slug FROM u)
 """
 
-
-# PostgreSQL: the same statement, committing without waiting for the WAL flush
-# (``synchronous_commit`` off for this statement's transaction only; ``set_config(…, true)``
-# is transaction-local, so the connection's setting is back to normal right after). A
-# PostgreSQL crash can lose the last fraction of a second of increments; it cannot corrupt
-# anything, and no other write is affected. Measured here: 265–300 µs → 73 µs per call.
-# ``USAGE_COUNTER_SYNCHRONOUS_COMMIT=true`` keeps every increment durable instead.
-_TRACK_SQL_ASYNC_COMMIT = _TRACK_SQL.replace(
-    "WITH u AS (", "WITH durability AS (SELECT set_config('synchronous_commit', 'off', true)),\nu AS (", 1
-).replace("FROM u WHERE lim IS NULL", "FROM u, durability WHERE lim IS NULL", 1)
+_TRACK_SQL = _END_USER_CTE.format(limit="t.monthly_limit", join="", where="") + _UPSERT.format(
+    table="usage_usagecounter", feature_column="", feature_value="", counter_max=COUNTER_MAX)
+_TRACK_FEATURE_SQL = _END_USER_CTE.format(
+    limit="CASE WHEN f.id IS NULL THEN 0 ELSE f.period_limit END",
+    join="\n    LEFT JOIN usage_tierfeature f ON f.tier_id = t.id AND f.key = %(feature)s",
+    where=" AND (f.id IS NULL OR f.kind = 'metered')",
+) + _UPSERT.format(table="usage_featurecounter", feature_column=" feature,", feature_value=" %(feature)s,",
+                   counter_max=COUNTER_MAX)
 
 
-# The same statements for an end user named by the app's external id.
-_BY_EXTERNAL_ID = ("WHERE eu.public_id = %(user)s", "WHERE eu.external_id = %(user)s")
-_TRACK_SQL_EXTERNAL = _TRACK_SQL.replace(*_BY_EXTERNAL_ID, 1)
-_TRACK_SQL_EXTERNAL_ASYNC_COMMIT = _TRACK_SQL_ASYNC_COMMIT.replace(*_BY_EXTERNAL_ID, 1)
+def _async_commit(sql: str) -> str:
+    """PostgreSQL: the same statement, committing without waiting for the WAL flush
+    (``synchronous_commit`` off for this statement's transaction only; ``set_config(…, true)``
+    is transaction-local, so the connection's setting is back to normal right after). A
+    PostgreSQL crash can lose the last fraction of a second of increments; it cannot corrupt
+    anything, and no other write is affected. Measured here: 265–300 µs → 73 µs per call.
+    ``USAGE_COUNTER_SYNCHRONOUS_COMMIT=true`` keeps every increment durable instead."""
+    return sql.replace(
+        "WITH u AS (", "WITH durability AS (SELECT set_config('synchronous_commit', 'off', true)),\nu AS (", 1
+    ).replace("FROM u WHERE lim IS NULL", "FROM u, durability WHERE lim IS NULL", 1)
 
 
-def _track_sql(*, by_external_id: bool = False) -> str:
+def _by_external_id(sql: str) -> str:
+    """The same statement for an end user named by the app's external id."""
+    return sql.replace("WHERE eu.public_id = %(user)s", "WHERE eu.external_id = %(user)s", 1)
+
+
+_TRACK_SQL_ASYNC_COMMIT = _async_commit(_TRACK_SQL)
+_TRACK_SQL_EXTERNAL = _by_external_id(_TRACK_SQL)
+_TRACK_SQL_EXTERNAL_ASYNC_COMMIT = _by_external_id(_TRACK_SQL_ASYNC_COMMIT)
+
+# (feature?, by external id?, asynchronous commit?) → statement
+_STATEMENTS = {
+    (feature, external, asynchronous): (
+        (_async_commit if asynchronous else str)((_by_external_id if external else str)(base))
+    )
+    for feature, base in ((False, _TRACK_SQL), (True, _TRACK_FEATURE_SQL))
+    for external in (False, True)
+    for asynchronous in (False, True)
+}
+
+
+def async_commit_allowed() -> bool:
     # Only when the statement is its own transaction: inside an atomic block the setting would
     # last until that block commits and make the caller's other writes asynchronous too.
-    if (connection.vendor == "postgresql" and not settings.USAGE_COUNTER_SYNCHRONOUS_COMMIT
-            and not connection.in_atomic_block):
-        return _TRACK_SQL_EXTERNAL_ASYNC_COMMIT if by_external_id else _TRACK_SQL_ASYNC_COMMIT
-    return _TRACK_SQL_EXTERNAL if by_external_id else _TRACK_SQL
+    return (connection.vendor == "postgresql" and not settings.USAGE_COUNTER_SYNCHRONOUS_COMMIT
+            and not connection.in_atomic_block)
 
 
-def _sql_params(*, project_id: int, mode: str, user_public_id: str, now: datetime) -> dict:
-    """``user_public_id`` is the end user's ``usr_…`` id, or the external id for ``_TRACK_SQL_EXTERNAL``."""
+def _track_sql(*, by_external_id: bool = False, feature: bool = False) -> str:
+    return _STATEMENTS[(feature, by_external_id, async_commit_allowed())]
+
+
+def _sql_params(*, project_id: int, mode: str, user_public_id: str, now: datetime, amount: int = 1,
+                feature: str | None = None) -> dict:
+    """``user_public_id`` is the end user's ``usr_…`` id, or the external id for the external-id statements."""
     month_start, month_end = month_period(now)
     adapt = connection.ops.adapt_datetimefield_value
-    return {
+    params = {
         "now": adapt(now),
         "month_start": adapt(month_start),
         "month_end": adapt(month_end),
         "user": user_public_id,
         "project": project_id,
         "mode": mode,
+        "amount": amount,
     }
+    if feature is not None:
+        params["feature"] = feature
+    return params
 
 
 def _count(*, project_id: int, mode: str, user_public_id: str | None, external_id: str | None,
-           now: datetime) -> Usage | None:
-    """The upsert: the new usage, or None when refused (limit reached, or no such end user)."""
+           now: datetime, feature: str | None = None, amount: int = 1) -> Usage | None:
+    """The upsert: the new usage, or None when refused (limit reached, or no such end user or meter)."""
     by_external_id = user_public_id is None
+    named_feature = not is_default_meter(feature)
     params = _sql_params(project_id=project_id, mode=mode, user_public_id=external_id if by_external_id
-                         else user_public_id, now=now)
+                         else user_public_id, now=now, amount=amount, feature=feature if named_feature else None)
     with connection.cursor() as cursor:
-        cursor.execute(_track_sql(by_external_id=by_external_id), params)
+        cursor.execute(_track_sql(by_external_id=by_external_id, feature=named_feature), params)
         row = cursor.fetchone()
     if row is None:
         return None
     count, limit, start, end, public_id, plan = row
     return Usage(user_id=public_id, plan=plan, count=count, limit=limit, period_start=as_aware(start),
-                 period_end=as_aware(end))
+                 period_end=as_aware(end), feature=feature)
+
+
+def check_amount(amount: int) -> None:
+    if isinstance(amount, bool) or not isinstance(amount, int) or not 1 <= amount <= MAX_AMOUNT:
+        message = f"amount must be a whole number from 1 to {MAX_AMOUNT:,}."
+        raise ApiError(message, code="invalid_amount", extra={"fields": {"amount": [message]}})
 
 
 def usage_track(*, project_id: int, mode: str, user_public_id: str | None = None, external_id: str | None = None,
+                feature: str | None = None, amount: int = 1, idempotency_key: str | None = None,
                 create_unknown: bool = False, now: datetime | None = None) -> Usage:
-    """Count one call for the end user named by ``user_public_id`` or ``external_id``.
+    """Count ``amount`` uses of ``feature`` (None: the default meter) for the end user named by
+    ``user_public_id`` or ``external_id``.
 
-    Raises 403 ``tier_limit_reached`` at the limit, 404 for an unknown end user. With
-    ``create_unknown`` an unknown external id becomes an end user on the default tier first.
+    Raises 403 ``tier_limit_reached`` when the amount does not fit in what is left, 404 for an
+    unknown end user or feature, 400 for a feature that cannot be counted (a boolean one).
+    With ``create_unknown`` an unknown external id becomes an end user on the default tier
+    first. With ``idempotency_key`` a retry within the key's lifetime gets the first answer
+    (``Usage.replayed``, or the same 403) and counts nothing.
     """
     if (user_public_id is None) == (external_id is None):
         raise ValueError("name the end user by exactly one of user_public_id, external_id")
+    check_amount(amount)
     now = now or timezone.now()
-    usage = _count(project_id=project_id, mode=mode, user_public_id=user_public_id, external_id=external_id, now=now)
+    if idempotency_key is not None:
+        from .idempotency import usage_track_once  # it builds on this module
+
+        usage = usage_track_once(project_id=project_id, mode=mode, user_public_id=user_public_id,
+                                 external_id=external_id, feature=feature, amount=amount, key=idempotency_key,
+                                 create_unknown=create_unknown, now=now)
+    else:
+        usage, counted = usage_count(project_id=project_id, mode=mode, user_public_id=user_public_id,
+                                     external_id=external_id, feature=feature, amount=amount,
+                                     create_unknown=create_unknown, now=now)
+        if not counted:
+            raise refused(usage)
+    if not usage.replayed and usage.limit:
+        usage_alerts_after_count(project_id=project_id, mode=mode, usage=usage, amount=amount)
+    return usage
+
+
+def usage_count(*, project_id: int, mode: str, user_public_id: str | None, external_id: str | None,
+                feature: str | None, amount: int, create_unknown: bool, now: datetime) -> tuple[Usage, bool]:
+    """``usage_track`` without an idempotency key and without the alerts: the usage, and whether
+    the amount was counted (False: refused, the usage as it stands)."""
+    usage = _count(project_id=project_id, mode=mode, user_public_id=user_public_id, external_id=external_id,
+                   now=now, feature=feature, amount=amount)
     if usage is not None:
-        return usage
+        return usage, True
 
     # Refused: find out why (this costs a query, but only on the refusal path).
     from .selectors import usage_get
 
+    named = {"project_id": project_id, "mode": mode, "user_public_id": user_public_id, "external_id": external_id,
+             "feature": feature, "now": now}
     try:
-        current = usage_get(project_id=project_id, mode=mode, user_public_id=user_public_id,
-                            external_id=external_id, now=now)
-    except NotFound:
-        if not (create_unknown and external_id is not None):
+        current = usage_get(**named)
+    except NotFound as exc:
+        if exc.code != END_USER_NOT_FOUND or not (create_unknown and external_id is not None):
             raise
         # First call for this external id: create it. One conditional insert: whoever wins,
         # there is one end user afterwards.
         end_user_ensure_external(project_id=project_id, mode=mode, external_id=external_id)
         current = None
-    if current is None or current.limit is None or current.count < current.limit:
+    if current is None or fits(current, amount):
         # The end user did not exist yet when the upsert ran (created just now, here or by a
-        # concurrent first call): count again, once.
+        # concurrent first call), or others' calls made room meanwhile: count again, once.
         usage = _count(project_id=project_id, mode=mode, user_public_id=user_public_id, external_id=external_id,
-                       now=now)
+                       now=now, feature=feature, amount=amount)
         if usage is not None:
-            return usage
-        current = usage_get(project_id=project_id, mode=mode, user_public_id=user_public_id,
-                            external_id=external_id, now=now)
-    raise tier_limit_reached(current)
+            return usage, True
+        current = usage_get(**named)
+    return current, False
+
+
+def fits(usage: Usage, amount: int) -> bool:
+    return usage.count <= (COUNTER_MAX if usage.limit is None else usage.limit) - amount
+
+
+def refused(usage: Usage) -> ApiError:
+    """Why a count did not happen: the limit, or (unlimited meters only) the counter is full."""
+    if usage.limit is None:
+        return Conflict(f"This meter cannot count past {COUNTER_MAX:,} in one period.", code="counter_full",
+                        headers=_replayed_header(usage))
+    return tier_limit_reached(usage)
+
+
+def _replayed_header(usage: Usage) -> dict[str, str]:
+    return {"Idempotent-Replayed": "true"} if usage.replayed else {}
 
 
 def tier_limit_reached(usage: Usage) -> ApiError:
     """403 ``tier_limit_reached``; ``usageCount`` and ``limit`` at the top, as the original sent them."""
     body = usage_json(usage)
+    extra = {"usage": body, "plan": usage.plan, "usageCount": usage.count, "limit": body["limit"]}
+    if usage.feature is not None:
+        extra["feature"] = usage.feature
     return ApiError(
         "Please upgrade",
         code="tier_limit_reached",
         title="Tier limit reached",
         status_code=403,
-        extra={"usage": body, "plan": usage.plan, "usageCount": usage.count, "limit": body["limit"]},
+        extra=extra,
+        headers=_replayed_header(usage),
     )
 
 
+END_USER_NOT_FOUND = "end_user_not_found"
+
+
 def end_user_not_found(ref: str) -> NotFound:
-    return NotFound(f"No end user '{ref}' in this project and mode.", code="end_user_not_found")
+    return NotFound(f"No end user '{ref}' in this project and mode.", code=END_USER_NOT_FOUND)
 
 
 def usage_carry_over(*, end_user_id: int, count_from: datetime, to_start: datetime, to_end: datetime) -> None:
     """When an end user's period changes in the middle of a period (an upgrade starts a
-    billing period), the new period starts from the count already used, not from zero.
+    billing period), each meter's new period starts from the count already used, not from zero.
 
-    The carried calls are not new calls: they are marked as already in the daily history
-    (``rolled``), which holds them from the old period's counter.
+    The carried calls are not new calls: on the default meter they are marked as already in the
+    daily history (``rolled``), which holds them from the old period's counter.
     """
-    from .models import UsageCounter
+    from .models import FeatureCounter, UsageCounter
 
-    used = UsageCounter.objects.filter(end_user_id=end_user_id, period_start=count_from).values_list(
-        "count", flat=True
-    ).first()
-    if not used:
-        return
-    counter, created = UsageCounter.objects.get_or_create(
-        end_user_id=end_user_id, period_start=to_start, defaults={"period_end": to_end, "count": used, "rolled": used}
-    )
-    if not created:
-        # One statement: every right-hand side reads the row as it was before it.
-        UsageCounter.objects.filter(pk=counter.pk, count__lt=used).update(
-            count=used, rolled=F("rolled") + used - F("count")
-        )
+    for model in (UsageCounter, FeatureCounter):
+        for old in model.objects.filter(end_user_id=end_user_id, period_start=count_from, count__gt=0):
+            meter = {"feature": old.feature} if model is FeatureCounter else {}
+            history = {"rolled": old.count} if model is UsageCounter else {}
+            counter, created = model.objects.get_or_create(
+                end_user_id=end_user_id, period_start=to_start, **meter,
+                defaults={"period_end": to_end, "count": old.count, **history},
+            )
+            if not created:
+                update: dict = {"count": old.count}
+                if model is UsageCounter:
+                    # One statement: every right-hand side reads the row as it was before it.
+                    update["rolled"] = F("rolled") + old.count - F("count")
+                model.objects.filter(pk=counter.pk, count__lt=old.count).update(**update)
 
 
 # --- daily history and resets (never on the hot path) ---------------------------------------

@@ -18,11 +18,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from tenants.models import EndUser
+from tenants.services import end_user_changed
 from usage.periods import billing_or_month_period
 from usage.services import usage_carry_over
 
 from .. import stripe_api
 from ..models import BillingCustomer, StripeConnection, Subscription, Tier, TierPrice
+from .developer_events import subscription_past_due_announce
 
 logger = logging.getLogger(__name__)
 
@@ -100,9 +102,13 @@ def end_user_plan_refresh(*, end_user: EndUser, now: datetime | None = None) -> 
         usage_carry_over(end_user_id=end_user.id, count_from=old_period[0], to_start=new_period[0],
                          to_end=new_period[1])
     if (end_user.tier_id, end_user.billing_period_start, end_user.billing_period_end) != (tier.id, start, end):
+        previous_tier = end_user.tier
         end_user.tier = tier
         end_user.billing_period_start, end_user.billing_period_end = start, end
         end_user.save(update_fields=["tier", "billing_period_start", "billing_period_end", "updated_at"])
+        if previous_tier.id != tier.id:  # a new entitlement version, and plan.changed to the developer
+            end_user_changed(event="plan_changed", end_user=end_user, previous_tier=previous_tier)
+    subscription_past_due_announce(end_user=end_user, subscription=current)
     return end_user
 
 

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from dreamapi.errors import ApiError, Conflict
 from tenants.audit import SYSTEM, Actor, audit_changes, audit_record
 from tenants.models import Project
+from tenants.services import end_user_changed
 
 from .. import stripe_api
 from ..models import StripeConnection, Tier, TierPrice
@@ -176,7 +177,11 @@ def tier_delete(*, tier: Tier, move_users_to: Tier | None = None, actor: Actor =
             if move_users_to.project_id != tier.project_id or move_users_to.mode != tier.mode or move_users_to == tier:
                 raise ApiError("Users can only be moved to another tier of the same project and mode.",
                                code="invalid_target_tier")
+            moved = list(tier.end_users.all())
             tier.end_users.update(tier=move_users_to)
+            for end_user in moved:  # each: a new entitlement version, and plan.changed to the developer
+                end_user.tier = move_users_to
+                end_user_changed(event="plan_changed", end_user=end_user, previous_tier=tier)
         audit_record(project=tier.project, actor=actor, action="tier.delete", target=tier.slug, mode=tier.mode,
                      changes={"end users moved to": [None, move_users_to.slug]} if in_use and move_users_to else {})
         tier.delete()

@@ -30,7 +30,8 @@ def actions(tenant) -> list[tuple[str, str, str]]:
 
 def test_dashboard_changes_are_recorded_with_the_developer_and_what_changed(alice_browser, alice):
     base = f"/dashboard/projects/{alice.project.public_id}"
-    alice_browser.post(f"{base}/settings/", {"name": "Renamed", "rate_limit_per_minute": 50, "allowed_origins": ""})
+    alice_browser.post(f"{base}/settings/", {"name": "Renamed", "rate_limit_per_minute": 50, "allowed_origins": "",
+                                             "auto_create_end_users": "on"})
     alice_browser.post(f"{base}/keys/regenerate/", {"mode": "test", "kind": "sk"})
     alice_browser.post(f"{base}/keys/revoke/", {"mode": "test", "kind": "pk"})
     alice_browser.post(f"{base}/tiers/new/", {"slug": "pro", "name": "Pro", "price_cents": 900, "currency": "usd",

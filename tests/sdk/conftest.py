@@ -27,6 +27,7 @@ from billing.services.tiers import tier_create
 from signup.models import SignupSettings
 from tests.billing.conftest import connect_stripe, standin, standin_server  # noqa: F401  (fixtures)
 from tests.conftest import Tenant, make_tenant
+from usage.features import FeatureInput, tier_features_set
 
 REPO = Path(__file__).resolve().parents[2]
 TS_SDK = REPO / "sdk" / "typescript"
@@ -81,6 +82,12 @@ def live_project(live_server, standin, client, settings) -> LiveProject:  # noqa
     connect_stripe(client, alice.project, standin)
     tier_create(project=alice.project, mode="test", slug=PAID_TIER, name="Pro", price_cents=1500, monthly_limit=500)
     tier_create(project=alice.project, mode="test", slug=SMALL_TIER, name="Tiny", price_cents=0, monthly_limit=2)
+    # Features and meters: "exports" metered (3 on free, 10 on pro), "sso" on/off (pro only).
+    tiers = alice.project.tiers.filter(mode="test")
+    tier_features_set(tier=tiers.get(slug="free"), features=[FeatureInput(key="exports", kind="metered", limit=3),
+                                                             FeatureInput(key="sso", kind="boolean", enabled=False)])
+    tier_features_set(tier=tiers.get(slug=PAID_TIER), features=[
+        FeatureInput(key="exports", kind="metered", limit=10), FeatureInput(key="sso", kind="boolean", enabled=True)])
     alice.project.allowed_origins = [APP_ORIGIN]
     alice.project.save(update_fields=["allowed_origins"])
     SignupSettings.objects.update_or_create(project=alice.project, defaults={"redirect_origins": [APP_ORIGIN]})
@@ -97,6 +104,8 @@ def live_project(live_server, standin, client, settings) -> LiveProject:  # noqa
         "DREAMAPI_USER_PASSWORD": USER_PASSWORD,
         "DREAMAPI_OTHER_SECRET_KEY": bob.sk,
         "DREAMAPI_OTHER_PUBLISHABLE_KEY": bob.pk,
+        "DREAMAPI_METERED_FEATURE": "exports",
+        "DREAMAPI_SWITCH_FEATURE": "sso",
     }
     return LiveProject(url=live_server.url, tenant=alice, outsider=bob, env=env)
 

@@ -18,18 +18,20 @@ from .conftest import Live
 RESPONSES: dict[str, type[models.Model]] = {
     "Customer": models.Customer,
     "Usage": models.Usage,
-    "UsageSummary": models.Usage,
+    "UsageReport": models.Usage,
+    "UsageTracked": models.TrackResult,
+    "Meter": models.Meter,
+    "FeatureCheck": models.FeatureCheck,
     "Tier": models.Tier,
     "Product": models.Product,
-    "CheckoutUrl": models.CheckoutResult,
-    "PortalUrl": models.PortalResult,
-    "Deleted": models.DeleteResult,
+    "CheckoutSession": models.CheckoutResult,
+    "PortalSession": models.PortalResult,
+    "CustomerDeleted": models.DeleteResult,
     "SignedIn": models.SignedIn,
     "Revoked": models.Revoked,
     "Order": models.Order,
     "DashboardMetrics": models.DashboardMetrics,
     "DashboardTotals": models.DashboardTotals,
-    "Tracked": models.TrackResult,
 }
 REQUESTS: dict[str, Any] = {
     "CustomerCreateRequest": Customers.create,
@@ -42,9 +44,11 @@ REQUESTS: dict[str, Any] = {
     "TrackRequest": UsageResource.track,
     "CartCheckoutRequest": Products.cart_checkout,
 }
-# Envelopes and lists: their fields are the models above, returned by the methods themselves.
+# Envelopes and lists: their fields are the models above, returned by the methods themselves; error
+# bodies are DreamAPIError.body (TierLimitError: the error keys and the usage); DeletedCustomer is
+# DeleteResult's deleted_id/deleted_email.
 CONTAINERS = {"CustomerEnvelope", "CustomerPage", "Pagination", "TierList", "ProductList", "OrderPage", "Error",
-              "IntervalEnum"}
+              "IntervalEnum", "TierLimitError", "DeletedCustomer"}
 # Request names the SDK spells like the original client (customerEmail → "email" on the wire).
 REQUEST_ALIASES = {"email": "customer_email", "name": "customer_name", "items": "items"}
 

@@ -1,8 +1,9 @@
 import { decodeJwtClaims, type DreamClient, type StoredSession } from "./client";
+import { entitlementsFromClaims, hasFeature } from "./entitlements";
 import { DreamAPIException } from "./errors";
 import type { RequestOptions } from "./http";
 import { codeChallengeS256, createCodeVerifier } from "./pkce";
-import type { AuthUrlOptions, ClerkUser, Revoked, SignedIn, TokenStorage } from "./types";
+import type { AuthUrlOptions, ClerkUser, Revoked, SignedIn, TokenEntitlements, TokenStorage } from "./types";
 
 /** How long a started sign-in may take before its verifier is thrown away (the code lives 5 min). */
 const PENDING_TTL_MS = 30 * 60 * 1000;
@@ -193,6 +194,22 @@ export class AuthHelpers {
       plan: customer?.plan ?? String(claims.plan ?? "free"),
       publishableKey: customer?.publishableKey ?? String(claims.pk ?? this.client.publishableKey ?? ""),
     };
+  }
+
+  /**
+   * The signed-in end user's entitlements from their token ({plan, features, version}), or
+   * null: read without a call, for showing or hiding what their plan has (the API still
+   * enforces every limit). After a plan change, `refresh()` or `auth.refresh()` brings new ones.
+   */
+  entitlements(): TokenEntitlements | null {
+    const session = this.client.getSession();
+    return session ? entitlementsFromClaims(session.token) : null;
+  }
+
+  /** Whether the signed-in end user's plan grants `feature` (see `hasFeature`); false when signed out. */
+  hasFeature(feature: string): boolean {
+    const entitlements = this.entitlements();
+    return entitlements !== null && hasFeature(entitlements, feature);
   }
 
   getSession(): StoredSession | null {

@@ -14,6 +14,7 @@ import type { RequestOptions } from "./http";
 import { normalizeCustomer, normalizeTier, normalizeUsage } from "./normalize";
 import type {
   CartCheckoutParams,
+  CheckFeatureParams,
   CheckoutParams,
   CheckoutResult,
   CreateCustomerParams,
@@ -24,6 +25,7 @@ import type {
   DashboardTotals,
   DeleteCustomerResult,
   DreamAPIConfig,
+  FeatureCheck,
   ListCustomersParams,
   Order,
   OrderPage,
@@ -46,6 +48,9 @@ export type { StoredSession } from "./client";
 export { decodeJwtClaims } from "./client";
 export { codeChallengeS256, createCodeVerifier } from "./pkce";
 export { parseRetryAfter } from "./http";
+export { entitlementsFromClaims, featureLimit, hasFeature } from "./entitlements";
+export { WEBHOOK_SIGNATURE_HEADER, WebhookSignatureError, verifyWebhook, webhookSignature } from "./webhooks";
+export type { VerifyWebhookOptions } from "./webhooks";
 
 export const VERSION = "1.0.0";
 
@@ -138,8 +143,10 @@ class UsageAPI {
   constructor(private readonly client: DreamClient) {}
 
   /**
-   * Counts one use (or `amount` of `feature`) for the end user; at the limit it throws a
-   * DreamAPIException with status 403 and code "tier_limit_reached".
+   * Counts one use (or `amount` of `feature`, all or nothing) for the end user; at the limit it
+   * throws a DreamAPIException with status 403 and code "tier_limit_reached". With
+   * `idempotencyKey` a retry of the call (by you, or by the SDK after a network failure) gets
+   * the first answer and counts nothing.
    */
   async track(params: TrackParams & RequestOptions = {}): Promise<UsageTrackResult> {
     const { feature, amount, ...options } = params;
@@ -151,7 +158,10 @@ class UsageAPI {
     return { success: true, usage: normalizeUsage(response as Usage) };
   }
 
-  /** The end user's usage this period, without counting. */
+  /**
+   * The end user's usage this period, without counting: of `feature`, or of the default meter
+   * with every meter in `features` (when the project defines features).
+   */
   async check(options: RequestOptions & { feature?: string } = {}): Promise<Usage> {
     const { feature, ...rest } = options;
     const response = await this.client.get<Usage | { usage: Usage }>("/api/usage", {
@@ -159,6 +169,15 @@ class UsageAPI {
     });
     const usage = "usage" in response && response.usage ? response.usage : (response as Usage);
     return normalizeUsage(usage);
+  }
+
+  /**
+   * Whether the end user may use `feature` now (`amount` more of a metered one), without
+   * counting (`GET /api/check`); works for on/off features too.
+   */
+  checkFeature(params: CheckFeatureParams & RequestOptions = {}): Promise<FeatureCheck> {
+    const { feature, amount, ...options } = params;
+    return this.client.get<FeatureCheck>("/api/check", { query: { feature, amount }, user: "required", options });
   }
 }
 

@@ -15,12 +15,15 @@ import type {
   CustomerPage,
   CustomerResult,
   DeleteCustomerResult,
+  FeatureCheck,
+  Meter,
   Pagination,
   PortalParams,
   PortalResult,
   Revoked,
   SignedIn,
   Tier,
+  TrackParams,
   UpdateCustomerParams,
   Usage,
   UsageTrackResult,
@@ -30,29 +33,36 @@ type Schemas = components["schemas"];
 
 /** Which public type covers each schema of the API. */
 interface Coverage {
+  BillingModeEnum: string;
   CheckoutRequestRequest: CheckoutParams;
-  CheckoutUrl: CheckoutResult;
+  CheckoutSession: CheckoutResult;
   CodeExchangeRequest: { code: string; redirectUri: string; codeVerifier?: string };
   Customer: Customer;
   CustomerCreateRequest: CreateCustomerParams;
+  CustomerDeleted: DeleteCustomerResult;
   CustomerEnvelope: CustomerResult;
   CustomerPage: CustomerPage;
-  Deleted: DeleteCustomerResult;
+  DeletedCustomer: { id: string; email: string; externalId?: string | null };
   Error: DreamAPIError;
+  FeatureCheck: FeatureCheck;
   IntervalEnum: string;
+  Meter: Meter;
   Pagination: Pagination;
   PatchedCustomerUpdateRequest: UpdateCustomerParams;
   PortalRequestRequest: PortalParams;
-  PortalUrl: PortalResult;
+  PortalSession: PortalResult;
   Revoked: Revoked;
   SignedIn: SignedIn;
   Tier: Tier;
+  TierLimitError: DreamAPIError;
   TierList: { tiers: Tier[] };
   TokenRefreshRequest: { customerId?: string; token?: string };
   TokenRevokeRequest: { customerId?: string; token?: string };
-  Tracked: UsageTrackResult;
+  TrackRequest: TrackParams;
+  TypeEnum: string;
   Usage: Usage;
-  UsageSummary: Usage;
+  UsageReport: Usage;
+  UsageTracked: UsageTrackResult;
 }
 
 type MissingFields<Generated, Public> = Generated extends string | number | boolean

@@ -60,6 +60,10 @@ export interface Customer {
   metadata?: Record<string, unknown>;
   emailVerified?: boolean;
   updatedAt?: number | string;
+  /** createdAt as ISO 8601 (UTC). */
+  created?: string;
+  /** updatedAt as ISO 8601 (UTC). */
+  updated?: string;
 }
 
 export interface CreateCustomerParams {
@@ -105,7 +109,7 @@ export interface CustomerResult {
 export interface DeleteCustomerResult {
   success: boolean;
   message?: string;
-  deleted: { id: string; email: string };
+  deleted: { id: string; email: string; externalId?: string | null };
   /** The deleted end user's id (dream-api before the original's `deleted` object). */
   id?: string;
 }
@@ -120,7 +124,75 @@ export interface Usage {
   periodEnd: string;
   /** dream-api's name for usageCount. */
   count?: number;
+  /** The meter counted or read, when the call named one (`api_calls` is the default meter). */
   feature?: string;
+  /** `GET /api/usage`: every meter of the project by feature key, when it defines features. */
+  features?: Record<string, Meter>;
+}
+
+/** One meter in `Usage.features`; `limit` 0 when the end user's plan does not include it. */
+export interface Meter {
+  usageCount: number;
+  limit: number | "unlimited";
+  remaining: number | "unlimited";
+}
+
+/**
+ * What a plan grants, by feature key: a metered feature's limit per usage period (or
+ * "unlimited"), an on/off feature's true/false. `api_calls` is the default meter. The
+ * `entitlements` of a tier, and the `features` claim of the end user's token.
+ */
+export type Entitlements = Record<string, number | "unlimited" | boolean>;
+
+/** `GET /api/check`: may the end user use a feature now? The usage fields only for a metered one. */
+export interface FeatureCheck {
+  userId: string;
+  plan: string;
+  feature: string;
+  type: "metered" | "boolean";
+  allowed: boolean;
+  usageCount?: number;
+  limit?: number | "unlimited";
+  remaining?: number | "unlimited";
+  periodStart?: string;
+  periodEnd?: string;
+}
+
+export interface CheckFeatureParams {
+  /** A feature key (default: the default meter, `api_calls`). */
+  feature?: string;
+  /** Metered features: whether this many more uses would fit (default 1). */
+  amount?: number;
+}
+
+/** The entitlements in an end-user token (its `plan`, `features` and `ent_ver` claims). */
+export interface TokenEntitlements {
+  plan: string;
+  features: Entitlements;
+  /** Goes up with every plan change: a `plan.changed` webhook with a higher one means refresh. */
+  version: number;
+}
+
+export type WebhookEventType =
+  | "usage.threshold_reached"
+  | "usage.limit_reached"
+  | "customer.created"
+  | "customer.deleted"
+  | "plan.changed"
+  | "subscription.past_due"
+  | "trial.ending"
+  | "order.completed";
+
+/** A verified webhook delivery (`verifyWebhook`). */
+export interface WebhookEvent<Data = Record<string, unknown>> {
+  id: string;
+  object: "event";
+  type: WebhookEventType | string;
+  /** Epoch seconds. */
+  created: number;
+  mode: "test" | "live";
+  projectId: string;
+  data: Data;
 }
 
 export interface UsageTrackResult {
@@ -129,9 +201,9 @@ export interface UsageTrackResult {
 }
 
 export interface TrackParams {
-  /** Count against a named feature instead of the default counter. */
+  /** Count a metered feature instead of the default meter (`api_calls`). */
   feature?: string;
-  /** How many uses this call counts (default 1). */
+  /** How many uses this call counts, all or nothing (1–1,000,000; default 1). */
   amount?: number;
 }
 
@@ -156,6 +228,8 @@ export interface Tier {
   description?: string;
   billingMode?: string;
   trialDays?: number | null;
+  /** What the tier grants, by feature key. */
+  entitlements?: Entitlements;
 }
 
 export interface Product {

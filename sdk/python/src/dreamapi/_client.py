@@ -17,6 +17,7 @@ from .models import (
     DashboardMetrics,
     DashboardTotals,
     DeleteResult,
+    FeatureCheck,
     Order,
     Page,
     PortalResult,
@@ -121,7 +122,16 @@ class UsageResource(_SyncResource):
 
     def check(self, *, user_id: str | None = None, user_token: str | None = None,
               feature: str | None = None) -> Usage:
+        """The end user's usage this period (of ``feature``, or of the default meter and, in
+        ``features``, of every meter), without counting."""
         return self._run(specs.usage_check(user_id=user_id, user_token=user_token, feature=feature))
+
+    def check_feature(self, feature: str | None = None, *, amount: int | None = None, user_id: str | None = None,
+                      user_token: str | None = None) -> FeatureCheck:
+        """Whether the end user may use ``feature`` now (``amount`` more of a metered one), without
+        counting: ``GET /api/check``. Works for on/off features too."""
+        return self._run(specs.usage_check_feature(user_id=user_id, user_token=user_token, feature=feature,
+                                                   amount=amount))
 
 
 class Billing(_SyncResource):
@@ -282,6 +292,11 @@ class AsyncUsage(_AsyncResource):
     async def check(self, *, user_id: str | None = None, user_token: str | None = None,
                     feature: str | None = None) -> Usage:
         return await self._run(specs.usage_check(user_id=user_id, user_token=user_token, feature=feature))
+
+    async def check_feature(self, feature: str | None = None, *, amount: int | None = None,
+                            user_id: str | None = None, user_token: str | None = None) -> FeatureCheck:
+        return await self._run(specs.usage_check_feature(user_id=user_id, user_token=user_token, feature=feature,
+                                                         amount=amount))
 
 
 class AsyncBilling(_AsyncResource):

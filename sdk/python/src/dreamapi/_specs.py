@@ -14,6 +14,7 @@ from .models import (
     DashboardMetrics,
     DashboardTotals,
     DeleteResult,
+    FeatureCheck,
     Order,
     Page,
     PortalResult,
@@ -102,6 +103,12 @@ def usage_check(*, user_id: str | None, user_token: str | None, feature: str | N
         return Usage.from_api(data["usage"] if isinstance(data.get("usage"), Mapping) else data)
 
     return Spec(Call("GET", "/api/usage", query={"feature": feature}, user_id=user_id, user_token=user_token), parse)
+
+
+def usage_check_feature(*, user_id: str | None, user_token: str | None, feature: str | None,
+                        amount: int | None) -> Spec[FeatureCheck]:
+    return Spec(Call("GET", "/api/check", query={"feature": feature, "amount": amount}, user_id=user_id,
+                     user_token=user_token), FeatureCheck.from_api)
 
 
 def billing_checkout(*, tier: str | None, price_id: str | None, success_url: str | None, cancel_url: str | None,

@@ -74,6 +74,8 @@ class Customer(Model):
     external_id: str | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
     email_verified: bool | None = None
+    created: datetime | None = None
+    updated: datetime | None = None
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Customer:
@@ -90,6 +92,8 @@ class Customer(Model):
             external_id=data.get("externalId"),
             metadata=data.get("metadata") or {},
             email_verified=data.get("emailVerified"),
+            created=_datetime(data.get("created")),
+            updated=_datetime(data.get("updated")),
         )
 
 
@@ -105,6 +109,8 @@ class Usage(Model):
     period_start: datetime | None = None
     period_end: datetime | None = None
     feature: str | None = None
+    features: Mapping[str, Meter] | None = None
+    """``GET /api/usage``: every meter of the project, by feature key (when it defines features)."""
 
     @property
     def count(self) -> int:
@@ -132,7 +138,80 @@ class Usage(Model):
             period_start=_datetime(data.get("periodStart")),
             period_end=_datetime(data.get("periodEnd")),
             feature=data.get("feature"),
+            features=({key: Meter.from_api(meter) for key, meter in data["features"].items()}
+                      if isinstance(data.get("features"), Mapping) else None),
         )
+
+
+@dataclass(frozen=True)
+class Meter(Model):
+    """One meter in ``Usage.features``: ``limit``/``remaining`` ``None`` when unlimited, ``0`` when
+    the end user's plan does not include it."""
+
+    usage_count: int = 0
+    limit: int | None = None
+    remaining: int | None = None
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Meter:
+        return cls(raw=data, usage_count=int(data.get("usageCount") or 0), limit=_limit(data.get("limit")),
+                   remaining=_limit(data.get("remaining")))
+
+
+@dataclass(frozen=True)
+class FeatureCheck(Model):
+    """``GET /api/check``: may the end user use ``feature`` now? The usage fields only for a metered one."""
+
+    user_id: str = ""
+    plan: str = ""
+    feature: str = ""
+    type: str = ""
+    allowed: bool = False
+    usage_count: int | None = None
+    limit: int | None = None
+    remaining: int | None = None
+    period_start: datetime | None = None
+    period_end: datetime | None = None
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> FeatureCheck:
+        metered = "usageCount" in data
+        return cls(
+            raw=data,
+            user_id=_str(data.get("userId")),
+            plan=_str(data.get("plan")),
+            feature=_str(data.get("feature")),
+            type=_str(data.get("type")),
+            allowed=bool(data.get("allowed")),
+            usage_count=int(data["usageCount"]) if metered else None,
+            limit=_limit(data.get("limit")) if metered else None,
+            remaining=_limit(data.get("remaining")) if metered else None,
+            period_start=_datetime(data.get("periodStart")),
+            period_end=_datetime(data.get("periodEnd")),
+        )
+
+
+Entitlement = int | bool | None
+"""A plan's grant of one feature: a metered feature's limit per period (``None``: unlimited), an
+on/off feature's ``True``/``False``."""
+
+
+def entitlements_from_api(data: Any) -> dict[str, Entitlement]:
+    """The API's entitlements map (``{"api_calls": 10000, "storage": "unlimited", "sso": true}``)."""
+    if not isinstance(data, Mapping):
+        return {}
+    return {str(key): value if isinstance(value, bool) else _limit(value) for key, value in data.items()}
+
+
+def entitled(entitlements: Mapping[str, Entitlement], feature: str) -> bool:
+    """Whether ``entitlements`` grant ``feature`` at all: an on/off feature that is on, or a
+    metered one with a limit above 0 (or unlimited). A feature not in the map is not granted."""
+    if feature not in entitlements:
+        return False
+    value = entitlements[feature]
+    if isinstance(value, bool):
+        return value
+    return value is None or value > 0
 
 
 @dataclass(frozen=True)
@@ -162,6 +241,11 @@ class Tier(Model):
     description: str = ""
     billing_mode: str = ""
     trial_days: int | None = None
+    entitlements: Mapping[str, Entitlement] = field(default_factory=dict)
+    """What the tier grants, by feature key (``entitlements_from_api``)."""
+
+    def has_feature(self, feature: str) -> bool:
+        return entitled(self.entitlements, feature)
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Tier:
@@ -185,6 +269,7 @@ class Tier(Model):
             description=_str(data.get("description")),
             billing_mode=_str(data.get("billingMode")),
             trial_days=data.get("trialDays"),
+            entitlements=entitlements_from_api(data.get("entitlements")),
         )
 
 

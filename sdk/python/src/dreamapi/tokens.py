@@ -10,6 +10,14 @@ ids cannot make it hammer the server.
 Offline verification cannot see a revocation: a revoked token keeps verifying until it expires
 (at most an hour). For revocation-sensitive actions, call the API with the token instead.
 
+The token carries the end user's entitlements when it was issued: ``claims.plan``,
+``claims.features`` (``{"api_calls": 10000, "exports": 50, "storage": None, "sso": True}``:
+a metered feature's limit per period, ``None`` for unlimited; an on/off feature's bool) and
+``claims.entitlement_version``, which goes up with every plan change. Gate a feature offline
+with ``claims.has_feature("sso")``; when a ``plan.changed`` webhook names a newer version than
+the token's, get the end user a fresh token (``auth.refresh``). Counting uses still needs the
+API (``usage.track``): the token says what the plan allows, not what is left.
+
 Needs PyJWT with cryptography: ``pip install 'dreamapi[jwt]'``.
 """
 
@@ -26,6 +34,7 @@ from typing import Any
 import httpx
 
 from .errors import DreamAPIError
+from .models import Entitlement, entitled, entitlements_from_api
 
 DEFAULT_MAX_AGE = 300.0
 _MAX_AGE = re.compile(r"max-age=(\d+)")
@@ -43,6 +52,18 @@ class EndUserClaims:
     issued_at: int
     expires_at: int
     raw: Mapping[str, Any] = field(repr=False, compare=False)
+    features: Mapping[str, Entitlement] = field(default_factory=dict)
+    entitlement_version: int = 1
+
+    def has_feature(self, feature: str) -> bool:
+        """Whether the end user's plan (when the token was issued) grants ``feature``: an on/off
+        feature that is on, or a metered one with a limit above 0."""
+        return entitled(self.features, feature)
+
+    def feature_limit(self, feature: str) -> int | None:
+        """A metered feature's limit per period (``None``: unlimited); ``0`` when not granted."""
+        value = self.features.get(feature, 0)
+        return int(value) if isinstance(value, bool) else value
 
 
 class InvalidToken(DreamAPIError):
@@ -113,7 +134,9 @@ def _claims(token: str, key: Any, *, project_id: str, issuer: str | None, mode: 
         raise InvalidToken(f"The token is of {payload.get('mode')} mode, not {mode}.")
     return EndUserClaims(sub=str(payload["sub"]), project_id=project_id, mode=str(payload.get("mode", "")),
                          plan=str(payload.get("plan", "")), publishable_key=str(payload.get("pk", "")),
-                         issued_at=int(payload["iat"]), expires_at=int(payload["exp"]), raw=payload)
+                         issued_at=int(payload["iat"]), expires_at=int(payload["exp"]), raw=payload,
+                         features=entitlements_from_api(payload.get("features")),
+                         entitlement_version=int(payload.get("ent_ver") or 1))
 
 
 class _Verifier:

@@ -51,6 +51,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["usage_check"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/create-checkout": {
         parameters: {
             query?: never;
@@ -167,6 +183,8 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @enum {string} */
+        BillingModeEnum: "subscription";
         CheckoutRequestRequest: {
             /** Format: uri */
             cancelUrl?: string;
@@ -174,43 +192,51 @@ export interface components {
             successUrl?: string;
             tier: string;
         };
-        CheckoutUrl: {
+        CheckoutSession: {
             sessionId: string;
             /** Format: uri */
             url: string;
         };
         CodeExchangeRequest: {
             code: string;
+            codeVerifier?: string;
             redirectUri: string;
         };
         Customer: {
             /** Format: date-time */
-            createdAt: string;
-            /** Format: email */
+            created: string;
+            /** Format: int64 */
+            createdAt: number;
             email: string;
             emailVerified: boolean;
+            externalId: string | null;
             firstName: string;
             id: string;
             lastName: string;
-            metadata: {
-                [key: string]: unknown;
-            };
+            metadata: Record<string, never>;
             plan: string;
+            readonly publishableKey: string;
             /** Format: date-time */
-            updatedAt: string;
+            updated: string;
+            /** Format: int64 */
+            updatedAt: number;
         };
         CustomerCreateRequest: {
             /** Format: email */
             email: string;
+            externalId?: string;
             /** @default  */
             firstName: string;
             /** @default  */
             lastName: string;
-            metadata?: {
-                [key: string]: unknown;
-            };
+            metadata?: Record<string, never>;
             password?: string;
             plan?: string;
+        };
+        CustomerDeleted: {
+            deleted: components["schemas"]["DeletedCustomer"];
+            message: string;
+            success: boolean;
         };
         CustomerEnvelope: {
             customer: components["schemas"]["Customer"];
@@ -220,10 +246,10 @@ export interface components {
             customers: components["schemas"]["Customer"][];
             pagination: components["schemas"]["Pagination"];
         };
-        Deleted: {
-            deleted: boolean;
+        DeletedCustomer: {
+            email: string;
+            externalId: string | null;
             id: string;
-            success: boolean;
         };
         Error: {
             code: string;
@@ -233,8 +259,27 @@ export interface components {
             };
             message: string;
         };
+        FeatureCheck: {
+            allowed: boolean;
+            feature: string;
+            limit?: number | "unlimited";
+            /** Format: date-time */
+            periodEnd?: string;
+            /** Format: date-time */
+            periodStart?: string;
+            plan: string;
+            remaining?: number | "unlimited";
+            type: components["schemas"]["TypeEnum"];
+            usageCount?: number;
+            userId: string;
+        };
         /** @enum {string} */
         IntervalEnum: "month" | "year";
+        Meter: {
+            limit: number | "unlimited";
+            remaining: number | "unlimited";
+            usageCount: number;
+        };
         Pagination: {
             hasMore: boolean;
             limit: number;
@@ -244,16 +289,14 @@ export interface components {
         PatchedCustomerUpdateRequest: {
             firstName?: string;
             lastName?: string;
-            metadata?: {
-                [key: string]: unknown;
-            };
+            metadata?: Record<string, never>;
             plan?: string;
         };
         PortalRequestRequest: {
             /** Format: uri */
             returnUrl?: string;
         };
-        PortalUrl: {
+        PortalSession: {
             /** Format: uri */
             url: string;
         };
@@ -270,15 +313,42 @@ export interface components {
             token: string;
         };
         Tier: {
+            readonly billingMode: components["schemas"]["BillingModeEnum"];
             currency: string;
+            displayName: string;
+            /**
+             * @example {
+             *       "api_calls": 10000,
+             *       "exports": 50,
+             *       "storage": "unlimited",
+             *       "sso": true
+             *     }
+             */
+            readonly entitlements: {
+                [key: string]: number | "unlimited" | boolean;
+            };
             features: string[];
             id: string;
             interval: components["schemas"]["IntervalEnum"];
-            limit: number | null;
+            limit: number | "unlimited";
             name: string;
             popular: boolean;
             price: number;
-            priceId: string | null;
+            priceId: string;
+            productId: string;
+        };
+        TierLimitError: {
+            code: string;
+            error: string;
+            feature?: string;
+            fields?: {
+                [key: string]: string[];
+            };
+            limit?: number | "unlimited";
+            message: string;
+            plan?: string;
+            usage?: components["schemas"]["Usage"];
+            usageCount?: number;
         };
         TierList: {
             tiers: components["schemas"]["Tier"][];
@@ -288,30 +358,48 @@ export interface components {
             token?: string;
         };
         TokenRevokeRequest: {
-            customerId: string;
+            customerId?: string;
+            token?: string;
         };
-        Tracked: {
-            success: boolean;
-            usage: components["schemas"]["Usage"];
+        TrackRequest: {
+            /** @default 1 */
+            amount: number;
+            feature?: string;
         };
+        /** @enum {string} */
+        TypeEnum: "metered" | "boolean";
         Usage: {
             count: number;
-            limit: number | null;
-            /** Format: date-time */
-            periodEnd: string;
-            /** Format: date-time */
-            periodStart: string;
-            remaining: number | null;
-        };
-        UsageSummary: {
-            limit: number | null;
+            feature?: string;
+            limit: number | "unlimited";
             /** Format: date-time */
             periodEnd: string;
             /** Format: date-time */
             periodStart: string;
             plan: string;
-            remaining: number | null;
+            remaining: number | "unlimited";
             usageCount: number;
+            userId: string;
+        };
+        UsageReport: {
+            count: number;
+            feature?: string;
+            features?: {
+                [key: string]: components["schemas"]["Meter"];
+            };
+            limit: number | "unlimited";
+            /** Format: date-time */
+            periodEnd: string;
+            /** Format: date-time */
+            periodStart: string;
+            plan: string;
+            remaining: number | "unlimited";
+            usageCount: number;
+            userId: string;
+        };
+        UsageTracked: {
+            success: boolean;
+            usage: components["schemas"]["Usage"];
         };
     };
     responses: never;
@@ -326,7 +414,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "X-Env"?: "live" | "test";
+                "X-Env"?: "test" | "live";
             };
             path?: never;
             cookie?: never;
@@ -369,8 +457,42 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             429: {
                 headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            503: {
+                headers: {
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -383,7 +505,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "X-Env"?: "live" | "test";
+                "X-Env"?: "test" | "live";
             };
             path?: never;
             cookie?: never;
@@ -434,18 +556,60 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     auth_revoke: {
         parameters: {
             query?: never;
             header?: {
-                "X-Env"?: "live" | "test";
+                "X-Env"?: "test" | "live";
             };
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["TokenRevokeRequest"];
             };
@@ -491,13 +655,160 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    usage_check: {
+        parameters: {
+            query?: {
+                amount?: number;
+                feature?: string;
+            };
+            header?: {
+                "X-Clerk-Token"?: string;
+                "X-End-User-Token"?: string;
+                "X-Env"?: "test" | "live";
+                "X-User-Id"?: string;
+                "X-User-Plan"?: string;
+                "X-User-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeatureCheck"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     checkout_create: {
         parameters: {
             query?: never;
             header?: {
-                "X-Env"?: "live" | "test";
+                "X-Clerk-Token"?: string;
+                "X-End-User-Token"?: string;
+                "X-Env"?: "test" | "live";
                 "X-User-Id"?: string;
                 "X-User-Plan"?: string;
                 "X-User-Token"?: string;
@@ -516,7 +827,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CheckoutUrl"];
+                    "application/json": components["schemas"]["CheckoutSession"];
                 };
             };
             400: {
@@ -559,8 +870,42 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             429: {
                 headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            503: {
+                headers: {
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -573,7 +918,9 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "X-Env"?: "live" | "test";
+                "X-Clerk-Token"?: string;
+                "X-End-User-Token"?: string;
+                "X-Env"?: "test" | "live";
                 "X-User-Id"?: string;
                 "X-User-Plan"?: string;
                 "X-User-Token"?: string;
@@ -592,7 +939,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PortalUrl"];
+                    "application/json": components["schemas"]["PortalSession"];
                 };
             };
             400: {
@@ -635,8 +982,42 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             429: {
                 headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            503: {
+                headers: {
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -653,7 +1034,7 @@ export interface operations {
                 search?: string;
             };
             header?: {
-                "X-Env"?: "live" | "test";
+                "X-Env"?: "test" | "live";
             };
             path?: never;
             cookie?: never;
@@ -692,13 +1073,55 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     customers_create: {
         parameters: {
             query?: never;
             header?: {
-                "X-Env"?: "live" | "test";
+                "X-Env"?: "test" | "live";
             };
             path?: never;
             cookie?: never;
@@ -749,13 +1172,55 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     customers_retrieve: {
         parameters: {
             query?: never;
             header?: {
-                "X-Env"?: "live" | "test";
+                "X-Env"?: "test" | "live";
             };
             path: {
                 customer_id: string;
@@ -804,13 +1269,55 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     customers_delete: {
         parameters: {
             query?: never;
             header?: {
-                "X-Env"?: "live" | "test";
+                "X-Env"?: "test" | "live";
             };
             path: {
                 customer_id: string;
@@ -824,7 +1331,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Deleted"];
+                    "application/json": components["schemas"]["CustomerDeleted"];
                 };
             };
             400: {
@@ -859,13 +1366,55 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     customers_update: {
         parameters: {
             query?: never;
             header?: {
-                "X-Env"?: "live" | "test";
+                "X-Env"?: "test" | "live";
             };
             path: {
                 customer_id: string;
@@ -918,13 +1467,58 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     usage_track: {
         parameters: {
             query?: never;
             header?: {
-                "X-Env"?: "live" | "test";
+                "Idempotency-Key"?: string;
+                "X-Clerk-Token"?: string;
+                "X-End-User-Token"?: string;
+                "X-Env"?: "test" | "live";
                 "X-User-Id"?: string;
                 "X-User-Plan"?: string;
                 "X-User-Token"?: string;
@@ -932,14 +1526,18 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["TrackRequest"];
+            };
+        };
         responses: {
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Tracked"];
+                    "application/json": components["schemas"]["UsageTracked"];
                 };
             };
             400: {
@@ -963,7 +1561,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["TierLimitError"];
                 };
             };
             404: {
@@ -974,8 +1572,50 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             429: {
                 headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            503: {
+                headers: {
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -988,7 +1628,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "X-Env"?: "live" | "test";
+                "X-Env"?: "test" | "live";
             };
             path?: never;
             cookie?: never;
@@ -1027,13 +1667,59 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     usage_get: {
         parameters: {
-            query?: never;
+            query?: {
+                feature?: string;
+            };
             header?: {
-                "X-Env"?: "live" | "test";
+                "X-Clerk-Token"?: string;
+                "X-End-User-Token"?: string;
+                "X-Env"?: "test" | "live";
                 "X-User-Id"?: string;
                 "X-User-Plan"?: string;
                 "X-User-Token"?: string;
@@ -1048,7 +1734,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UsageSummary"];
+                    "application/json": components["schemas"]["UsageReport"];
                 };
             };
             400: {
@@ -1083,8 +1769,42 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             429: {
                 headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            503: {
+                headers: {
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
