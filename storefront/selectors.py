@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, datetime, time, timezone
-from typing import Iterator, Literal
+from typing import Iterable, Iterator, Literal
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDay, TruncMonth
@@ -72,6 +72,26 @@ def orders_totals(*, orders: QuerySet[Order]) -> list[dict]:
             .order_by("currency"))
     return [{"currency": r["currency"], "orders": r["count"], "gross": r["gross"], "refunded": r["refunded"],
              "net": r["gross"] - r["refunded"]} for r in rows]
+
+
+def store_revenue(*, project_ids: Iterable[int], mode: str, since: datetime | date | None = None,
+                  until: datetime | date | None = None) -> dict[int, dict[str, int]]:
+    """Money the store kept: paid orders minus what was refunded of them, for orders paid in
+    ``[since, until)``, per project and currency, in minor units (as
+    ``billing.selectors.subscription_revenue`` answers for subscriptions)."""
+    orders = _paid_between(Order.objects.filter(project_id__in=list(project_ids), mode=mode), since, until)
+    rows = (orders.order_by().values("project_id", "currency")
+            .annotate(net=Sum(F("amount_total") - F("amount_refunded"))).values_list("project_id", "currency", "net"))
+    revenue: dict[int, dict[str, int]] = {}
+    for project_id, currency, net in rows:
+        if net:
+            revenue.setdefault(project_id, {})[currency] = net
+    return revenue
+
+
+def order_for_project(*, project_id: int, mode: str, public_id: str) -> Order | None:
+    """One order with its lines, only if it belongs to the project and mode."""
+    return orders_search(project_id=project_id, mode=mode).filter(public_id=public_id).first()
 
 
 def revenue_by_period(
