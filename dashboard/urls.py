@@ -38,3 +38,17 @@ urlpatterns = [
     path(f"{P}signup/", signup.signup_settings, name="signup_settings"),
     path(f"{P}signup/rotate-key/", signup.signup_rotate_key, name="signup_rotate_key"),
 ]
+
+# The store's pages (imported here, beside their routes, so this block only appends).
+from .views import orders, products  # noqa: E402
+
+urlpatterns += [
+    path(f"{P}products/", products.product_list, name="products"),
+    path(f"{P}products/new/", products.product_edit, name="product_new"),
+    path(f"{P}products/<str:product_id>/", products.product_edit, name="product_edit"),
+    path(f"{P}products/<str:product_id>/archive/", products.product_archive, name="product_archive"),
+    path(f"{P}products/<str:product_id>/delete/", products.product_delete, name="product_delete"),
+    path(f"{P}orders/", orders.order_list, name="orders"),
+    path(f"{P}orders/export.csv", orders.order_export, name="orders_export"),
+    path(f"{P}orders/<str:order_id>/", orders.order_detail, name="order"),
+]
