@@ -5,6 +5,7 @@ browser tests."""
 
 from __future__ import annotations
 
+import tracemalloc
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -56,6 +57,28 @@ def paid_invoice(tenant, invoice_id, amount, *, received_at, currency="usd", liv
     )
     StripeEvent.objects.filter(pk=event.pk).update(received_at=received_at)
     return event
+
+
+@pytest.fixture
+def alice_browser(client, alice):
+    """The test client signed in as alice."""
+    client.force_login(alice.user)
+    return client
+
+
+def streamed(response) -> tuple[int, int, int]:
+    """Reads a streamed download while tracing memory: (bytes, lines, peak bytes allocated)."""
+    assert response.streaming
+    tracemalloc.start()
+    try:
+        size = lines = 0
+        for chunk in response.streaming_content:
+            size += len(chunk)
+            lines += chunk.count(b"\n")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return size, lines, peak
 
 
 def joined(end_user, when: datetime):

@@ -3,7 +3,6 @@ its lines and refund state, and the CSV export (streamed, filters carried over).
 
 import csv
 import io
-import tracemalloc
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -11,17 +10,11 @@ import time_machine
 
 from storefront.models import Order, OrderLine
 
-from .conftest import build_store, make_order, make_product
+from .conftest import build_store, make_order, make_product, streamed
 
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 3, 15, 12, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def alice_browser(client, alice):
-    client.force_login(alice.user)
-    return client
 
 
 @pytest.fixture
@@ -159,17 +152,7 @@ def test_a_large_export_streams_without_being_held_in_memory(alice_browser, alic
     del orders
     # Warm up first (imports, URL resolving): only the export itself is measured.
     assert rows_of(alice_browser.get(url(alice, "export.csv"), {"q": "nobody"})) == []
-    tracemalloc.start()
-    try:
-        response = alice_browser.get(url(alice, "export.csv"))
-        assert response.streaming
-        size = lines = 0
-        for chunk in response.streaming_content:
-            size += len(chunk)
-            lines += chunk.count(b"\n")
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    size, lines, peak = streamed(alice_browser.get(url(alice, "export.csv")))
     assert lines == total + 1
     # The file is ~4 MB; orders and their lines are read and written a chunk at a time, so far
     # less is ever held at once (a list of every order alone would take more than the file).

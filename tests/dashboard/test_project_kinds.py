@@ -9,12 +9,6 @@ from tenants.services import project_create
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def alice_browser(client, alice):
-    client.force_login(alice.user)
-    return client
-
-
 def test_the_create_form_offers_both_kinds_and_says_what_a_kind_does(alice_browser):
     page = alice_browser.get("/dashboard/").content.decode()
     assert "Subscriptions (tiers)" in page and "Store (products)" in page

@@ -12,12 +12,11 @@ import shutil
 
 import pytest
 import requests
-from django.test import Client
 
 from tests.billing.conftest import pay, standin, standin_server, wait_until  # noqa: F401
 from tests.storefront.conftest import assets_storage, connect_account, image_bytes  # noqa: F401
 
-from .test_browser import CHROMIUM, CHROMIUM_ARGS, playwright_api, visit
+from .test_browser import CHROMIUM, chromium_page, look, metric, playwright_api, visit
 
 expect = playwright_api.expect
 
@@ -35,33 +34,8 @@ def store_page(request, live_server, alice, standin):  # noqa: F811
     that touches the database happens before the browser starts: Playwright's event loop forbids
     database calls in the test while it runs.)"""
     connect_account(alice, standin)
-    client = Client()
-    client.force_login(alice.user)
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": request.param, "height": 900}, accept_downloads=True)
-        context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                              "url": live_server.url}])
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.width = request.param
-        try:
-            yield page
-        finally:
-            browser.close()
-
-
-def look(page, name: str) -> None:
-    """The page as it is now (no reload): a screenshot if asked for, and nothing sideways."""
-    shots = os.environ.get("DASHBOARD_SCREENSHOTS")
-    if shots:
-        os.makedirs(shots, exist_ok=True)
-        page.screenshot(path=os.path.join(shots, f"{name}-{page.width}.png"), full_page=True)
-    assert page.evaluate("document.documentElement.scrollWidth") <= page.width
-
-
-def metric(page, label: str):
-    return page.locator(".metric", has=page.locator("dt", has_text=label)).locator("dd")
+    with chromium_page(live_server, alice.user, request.param) as page:
+        yield page
 
 
 def cells(row) -> dict[str, str]:
