@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 15, 12, 0, tzinfo=timezone.utc)
 # The fields of DashboardMetrics and DashboardCustomer in the original dream-sdk/src/types.ts.
 SDK_METRICS = {"activeSubscriptions", "cancelingSubscriptions", "mrr", "usageThisPeriod", "customers", "tiers",
-               "webhookStatus"}
+               "webhookStatus", "totalRevenue", "totalSales", "avgOrderValue", "products", "orders"}
 SDK_CUSTOMER = {"id", "email", "plan", "usage", "limit", "status"}
 SDK_TIER = {"name", "displayName", "price", "limit", "priceId", "productId", "features", "popular"}
 SDK_WEBHOOK = {"url", "recentEvents"}
