@@ -10,10 +10,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from dreamapi.openapi import X_ENV, errors
+from storefront.serializers import OrderSerializer, ProductDetailSerializer
 from tenants.api_base import ProjectAPIView
 
 from .selectors import (
     API_CUSTOMERS,
+    API_ORDERS,
     API_RECENT_EVENTS,
     dashboard_snapshot,
     dashboard_totals,
@@ -75,13 +77,24 @@ class DashboardMetricsSerializer(serializers.Serializer):
                                              "counts 1/12), canceling ones until their period ends, trials "
                                              "excluded. " + _MONEY)
     mrrByCurrency = serializers.DictField(child=serializers.IntegerField())
-    totalRevenue = serializers.IntegerField(help_text="Paid invoices, all time. " + _MONEY)
-    revenueThisMonth = serializers.IntegerField(help_text="Paid invoices this calendar month (UTC). " + _MONEY)
+    totalRevenue = serializers.IntegerField(help_text="All time: paid invoices plus the store's paid orders minus "
+                                                      "their refunds. " + _MONEY)
+    subscriptionRevenue = serializers.IntegerField(help_text="Paid invoices, all time. " + _MONEY)
+    storeRevenue = serializers.IntegerField(help_text="The store's paid orders minus their refunds, all time. "
+                                                      + _MONEY)
+    revenueThisMonth = serializers.IntegerField(help_text="Paid invoices and orders (minus their refunds) this "
+                                                          "calendar month (UTC). " + _MONEY)
+    totalSales = serializers.IntegerField(help_text="The store's orders, all time, in every currency (refunded "
+                                                    "ones included).")
+    avgOrderValue = serializers.IntegerField(help_text="The average amount paid per order in `currency`, before "
+                                                       "refunds. " + _MONEY)
     usageThisPeriod = serializers.IntegerField(help_text="Tracked calls of all end users in their current periods.")
     customersTotal = serializers.IntegerField()
     customersNewThisMonth = serializers.IntegerField()
     customers = DashboardCustomerSerializer(many=True, help_text=f"The {API_CUSTOMERS} newest end users.")
     tiers = DashboardTierSerializer(many=True)
+    products = ProductDetailSerializer(many=True, help_text="Every product, archived ones too, with its stock.")
+    orders = OrderSerializer(many=True, help_text=f"The {API_ORDERS} newest orders.")
     webhookStatus = WebhookStatusSerializer()
 
 
@@ -89,7 +102,7 @@ class ProjectTotalsSerializer(serializers.Serializer):
     id = serializers.CharField()
     name = serializers.CharField()
     mrr = serializers.IntegerField()
-    revenue = serializers.IntegerField(help_text="Paid invoices, all time.")
+    revenue = serializers.IntegerField(help_text="Paid invoices and orders (minus refunds), all time.")
     customers = serializers.IntegerField()
     activeSubscriptions = serializers.IntegerField()
 
@@ -97,7 +110,8 @@ class ProjectTotalsSerializer(serializers.Serializer):
 class DashboardTotalsSerializer(serializers.Serializer):
     mode = serializers.ChoiceField(choices=["test", "live"])
     currency = serializers.CharField()
-    totalRevenue = serializers.IntegerField(help_text="Paid invoices of every project, all time. " + _MONEY)
+    totalRevenue = serializers.IntegerField(help_text="Paid invoices and orders (minus refunds) of every project, "
+                                                      "all time. " + _MONEY)
     totalRevenueThisMonth = serializers.IntegerField()
     totalCustomers = serializers.IntegerField(help_text="End users of every project in this mode.")
     totalMRR = serializers.IntegerField(help_text=_MONEY)

@@ -37,7 +37,12 @@ def _lines(header: list[str], rows: Iterable[Iterable[object]]) -> Iterator[str]
 
 
 def csv_response(*, filename: str, header: list[str], rows: Iterable[Iterable[object]]) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(_lines(header, rows), content_type="text/csv; charset=utf-8")
+    return csv_lines_response(filename=filename, lines=_lines(header, rows))
+
+
+def csv_lines_response(*, filename: str, lines: Iterable[str]) -> StreamingHttpResponse:
+    """A download of CSV text already made a line at a time (e.g. ``storefront.selectors.orders_csv``)."""
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response

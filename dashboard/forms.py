@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from decimal import Decimal
+
 from django import forms
 from django.core.validators import URLValidator
 
 from billing.models import Tier, tier_slug_validator
+from billing.money import MAXIMUM_AMOUNT
 from billing.selectors import SUBSCRIPTION_FILTERS, tiers_for_project
+from storefront.models import Order, Product, product_name_validator
+from storefront.services.products import MAX_FEATURES
 from tenants.models import Project
 from usage.features import FeatureInput
 from usage.models import TierFeature, feature_key_validator
 from webhooks.events import EVENT_TYPES
 
+from .formatting import format_money, major_units, minor_units
+
 
 class ProjectCreateForm(forms.Form):
     name = forms.CharField(max_length=100)
-    kind = forms.ChoiceField(choices=Project.Kind.choices, initial=Project.Kind.SAAS, label="Type")
+    kind = forms.ChoiceField(choices=Project.Kind.choices, initial=Project.Kind.SAAS, label="Starts with",
+                             help_text=Project._meta.get_field("kind").help_text)
 
 
 class ProjectSettingsForm(forms.Form):
@@ -84,8 +93,24 @@ class TierDeleteForm(forms.Form):
         self.fields["move_to"].queryset = tiers_for_project(project=tier.project, mode=tier.mode).exclude(pk=tier.pk)
 
 
-class EndUserFilterForm(forms.Form):
+class FilterForm(forms.Form):
+    """A list page's GET form of filters, which its CSV export reuses."""
+
+    FILTERS: tuple[str, ...] = ()
+
+    def filters(self) -> dict:
+        """The valid filters, empty ones left out (an invalid value is ignored, not an error)."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {name: data[name] for name in self.FILTERS if data.get(name)}
+
+
+class EndUserFilterForm(FilterForm):
     """The end-user list's search, filters and order (a GET form: the CSV export reuses it)."""
+
+    FILTERS = ("q", "plan", "status", "sort")
 
     SORTS = {
         "-joined": ("Newest first", ["-created_at", "-id"]),
@@ -109,14 +134,6 @@ class EndUserFilterForm(forms.Form):
         self.fields["plan"].choices = [("", "Any plan")] + [
             (tier.slug, tier.name) for tier in tiers_for_project(project=project, mode=mode)
         ]
-
-    def filters(self) -> dict[str, str]:
-        """The valid filters, empty ones left out (an invalid value is ignored, not an error)."""
-        if not self.is_bound:
-            return {}
-        self.is_valid()
-        data = getattr(self, "cleaned_data", {})
-        return {name: data[name] for name in ("q", "plan", "status", "sort") if data.get(name)}
 
     @classmethod
     def ordering(cls, sort: str | None) -> list[str]:
@@ -178,3 +195,129 @@ class WebhookEndpointForm(forms.Form):
             return [int(part) for part in self.cleaned_data["thresholds"].replace(",", " ").split()]
         except ValueError as exc:
             raise forms.ValidationError("Whole percentages separated by commas, e.g. 80, 100.") from exc
+
+
+# --- the store ---------------------------------------------------------------------------------------------
+
+
+class ProductForm(forms.Form):
+    """A product as people enter it: the price in the currency's units (12.50 USD, 500 JPY),
+    turned into minor units here; the storefront services check the rest."""
+
+    name = forms.CharField(max_length=64, validators=[product_name_validator], label="Id",
+                           help_text="Lowercase letters, digits, - or _, e.g. poster-a2. The API and Stripe "
+                                     "metadata use it; it cannot be changed later.")
+    display_name = forms.CharField(max_length=120, required=False, label="Name shown to buyers",
+                                   help_text="Empty: the id.")
+    description = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    price = forms.DecimalField(min_value=Decimal("0"), max_digits=12,
+                               help_text="In the currency's units: 12.50 for $12.50; whole numbers for JPY, KRW "
+                                         "and other currencies without cents.")
+    currency = forms.CharField(max_length=3, initial="usd", help_text="3-letter ISO code, e.g. usd, eur, jpy.")
+    inventory = forms.IntegerField(min_value=0, max_value=10_000_000, required=False, label="Units in stock",
+                                   help_text="Units on hand, including those held by open checkouts. "
+                                             "Empty: unlimited.")
+    # The stock shown when the page was drawn: sales in the meantime lower the stock, and saving
+    # the page unchanged must not put those units back.
+    inventory_was = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    features = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                               help_text=f"One per line, at most {MAX_FEATURES}.")
+    order = forms.IntegerField(min_value=0, max_value=1000, initial=0, label="Position",
+                               help_text="Lower numbers are listed first.")
+    restock_on_refund = forms.BooleanField(required=False, label="Put the units back in stock when an order is "
+                                                                 "refunded in full")
+    image = forms.FileField(required=False, widget=forms.FileInput(attrs={
+        "accept": "image/png,image/jpeg,image/webp,image/gif", "data-preview": "image-preview"}),
+        help_text="PNG, JPEG, WebP or GIF, at most 5 MB. Checked, and stored without its metadata (EXIF, GPS).")
+    remove_image = forms.BooleanField(required=False, label="Remove the current image")
+
+    # Service error codes → the field they are about (others are shown above the form).
+    ERROR_FIELDS = {"product_exists": "name", "invalid_currency": "currency", "invalid_price": "price",
+                    "invalid_features": "features", "inventory_below_reserved": "inventory",
+                    "invalid_image": "image", "image_too_large": "image"}
+
+    def __init__(self, *args, product: Product | None = None, **kwargs):
+        if product is not None:
+            kwargs.setdefault("initial", {
+                "name": product.name, "display_name": product.display_name, "description": product.description,
+                "price": major_units(product.price_cents, product.currency), "currency": product.currency,
+                "inventory": product.inventory, "inventory_was": product.inventory,
+                "features": "\n".join(product.features), "order": product.order,
+                "restock_on_refund": product.restock_on_refund,
+            })
+        super().__init__(*args, **kwargs)
+        self.product = product
+        if product is not None:
+            self.fields["name"].disabled = True
+        if product is None or product.image_id is None:
+            del self.fields["remove_image"]
+
+    def clean_currency(self) -> str:
+        currency = self.cleaned_data["currency"].strip().lower()
+        if len(currency) != 3 or not currency.isalpha() or not currency.isascii():
+            raise forms.ValidationError("Use a 3-letter ISO code such as usd.")
+        return currency
+
+    def clean_features(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["features"].splitlines() if line.strip()]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        price, currency = data.get("price"), data.get("currency")
+        if price is not None and currency:
+            try:
+                data["price_cents"] = minor_units(price, currency)
+            except ValueError as exc:
+                self.add_error("price", str(exc))
+            else:
+                if data["price_cents"] < 1:
+                    self.add_error("price", "A product needs a price: Checkout cannot sell it for nothing.")
+                elif data["price_cents"] > MAXIMUM_AMOUNT:
+                    self.add_error("price", f"Stripe charges at most {format_money(MAXIMUM_AMOUNT, currency)}.")
+        return data
+
+    def product_fields(self) -> dict:
+        """What the storefront services take. ``inventory`` only when the developer changed it."""
+        data = self.cleaned_data
+        name = self.product.name if self.product is not None else data["name"]
+        fields = {"display_name": data["display_name"].strip() or name, "description": data["description"],
+                  "price_cents": data["price_cents"], "currency": data["currency"], "features": data["features"],
+                  "order": data["order"], "restock_on_refund": data["restock_on_refund"]}
+        if self.product is None:
+            fields.update(name=name, inventory=data["inventory"])
+        elif data["inventory"] != data["inventory_was"]:
+            fields["inventory"] = data["inventory"]
+        return fields
+
+
+class ProductDeleteForm(forms.Form):
+    confirm_name = forms.CharField(max_length=64, label="Type the product's id to delete it")
+
+    def __init__(self, *args, product: Product, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.product = product
+
+    def clean_confirm_name(self) -> str:
+        value = self.cleaned_data["confirm_name"].strip()
+        if value != self.product.name:
+            raise forms.ValidationError(f"Type {self.product.name} exactly.")
+        return value
+
+
+class OrderFilterForm(FilterForm):
+    """The orders page's search and filters (a GET form: the CSV export reuses it)."""
+
+    FILTERS = ("q", "status", "since", "until")
+
+    q = forms.CharField(required=False, max_length=254, label="Search",
+                        help_text="E-mail, name, ord_ id, payment id (pi_…) or product")
+    status = forms.ChoiceField(required=False, label="Status", choices=[("", "Any status"), *Order.Status.choices])
+    since = forms.DateField(required=False, label="Paid from", widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label="Paid until", widget=forms.DateInput(attrs={"type": "date"}),
+                            help_text="Inclusive; days are UTC.")
+
+    @staticmethod
+    def paid_between(filters: dict) -> tuple[date | None, date | None]:
+        """``[since, until)`` for ``storefront.selectors.orders_search``: the "until" day is included."""
+        until = filters.get("until")
+        return filters.get("since"), (until + timedelta(days=1) if until else None)

@@ -1,8 +1,10 @@
 """What the dashboard shows, put together from the domain apps' selectors.
 
 Nothing here decides what a number means (the apps do: ``billing.selectors`` for MRR and
-revenue, ``usage.selectors`` for calls, ``tenants.selectors`` for end users); it only asks them
-for one project or many and lines the answers up for a page or the ``/api/dashboard`` endpoints.
+subscription revenue, ``storefront.selectors`` for the store's orders, ``usage.selectors`` for
+calls, ``tenants.selectors`` for end users); it only asks them for one project or many and lines
+the answers up for a page or the ``/api/dashboard`` endpoints. Revenue is both together: paid
+invoices plus paid orders minus their refunds, kept per currency.
 """
 
 from __future__ import annotations
@@ -29,6 +31,14 @@ from billing.selectors import (
     subscription_revenue,
     subscription_revenue_daily,
     tiers_for_project,
+)
+from storefront.selectors import (
+    orders_search,
+    orders_totals,
+    products_for_sale,
+    products_with_stock,
+    revenue_by_period,
+    store_revenue,
 )
 from tenants.models import EndUser, Platform, Project
 from tenants.selectors import (
@@ -73,7 +83,10 @@ class Overview:
     period_start: datetime
     period_end: datetime
     subscriptions: SubscriptionMetrics
-    revenue_this_month: dict[str, int]
+    revenue_this_month: dict[str, int]  # subscriptions + store
+    subscription_revenue_this_month: dict[str, int]
+    store_revenue_this_month: dict[str, int]
+    orders_this_month: int
     end_users: int
     end_users_new: int
     calls_this_period: int
@@ -85,8 +98,10 @@ class Overview:
         return self.subscriptions.mrr
 
 
-def _tier_currency(project: Project, mode: str) -> str:
+def _price_currency(project: Project, mode: str) -> str:
+    """The currency the project prices in (its paid tiers' and products'), for a project with no money yet."""
     currencies = Counter(t.currency for t in tiers_for_project(project=project, mode=mode) if not t.is_free)
+    currencies.update(products_for_sale(project_id=project.id, mode=mode).values_list("currency", flat=True))
     return currencies.most_common(1)[0][0] if currencies else DEFAULT_CURRENCY
 
 
@@ -94,7 +109,12 @@ def project_overview(*, project: Project, mode: str, now: datetime | None = None
     now = now or timezone.now()
     month_start, month_end = month_period(now)
     subscriptions = subscription_metrics(project_ids=[project.id], mode=mode, now=now)[project.id]
-    revenue = subscription_revenue(project_ids=[project.id], mode=mode, since=month_start).get(project.id, {})
+    from_subscriptions = subscription_revenue(project_ids=[project.id], mode=mode, since=month_start).get(
+        project.id, {})
+    store_month = orders_totals(orders=orders_search(project_id=project.id, mode=mode, since=month_start))
+    from_store = {row["currency"]: row["net"] for row in store_month if row["net"]}
+    revenue = add_money(from_subscriptions, from_store)
+    money = add_money(subscriptions.mrr, revenue)
     total, new = end_user_counts(project_ids=[project.id], mode=mode, since=month_start).get(project.id, (0, 0))
     return Overview(
         mode=mode,
@@ -102,11 +122,14 @@ def project_overview(*, project: Project, mode: str, now: datetime | None = None
         period_end=month_end,
         subscriptions=subscriptions,
         revenue_this_month=revenue,
+        subscription_revenue_this_month=from_subscriptions,
+        store_revenue_this_month=from_store,
+        orders_this_month=sum(row["orders"] for row in store_month),
         end_users=total,
         end_users_new=new,
         calls_this_period=usage_calls_this_period(project_ids=[project.id], mode=mode, now=now).get(project.id, 0),
         failed_events=failed_event_counts(project_ids=[project.id], mode=mode).get(project.id, 0),
-        currency=main_currency(subscriptions.mrr, revenue, fallback=_tier_currency(project, mode)),
+        currency=main_currency(money) if money else _price_currency(project, mode),
     )
 
 
@@ -129,7 +152,8 @@ def _days(since: date, until: date) -> list[date]:
 
 def project_charts(*, project: Project, mode: str, days: int, currency: str,
                    now: datetime | None = None) -> list[DailySeries]:
-    """Tracked calls, new end users and revenue (in ``currency``) per day for the last ``days`` days."""
+    """Tracked calls, new end users and revenue (in ``currency``: invoices paid that day, and
+    orders paid that day minus their refunds) per day for the last ``days`` days."""
     now = now or timezone.now()
     today = now.astimezone(dt_timezone.utc).date()
     first = today - timedelta(days=days - 1)
@@ -137,6 +161,8 @@ def project_charts(*, project: Project, mode: str, days: int, currency: str,
     calls = usage_calls_daily(project_id=project.id, mode=mode, since=first)
     signups = end_user_signups_daily(project=project, mode=mode, since=since)
     revenue = subscription_revenue_daily(project_id=project.id, mode=mode, since=since)
+    for row in revenue_by_period(project_id=project.id, mode=mode, period="day", since=since):
+        revenue[row["period"]] = add_money(revenue.get(row["period"], {}), {row["currency"]: row["net"]})
     span = _days(first, today)
     return [
         DailySeries("Tracked calls", "calls", [(d, calls.get(d, 0)) for d in span]),
@@ -177,13 +203,15 @@ def platform_totals(*, platform: Platform, mode: str, now: datetime | None = Non
     subscriptions = subscription_metrics(project_ids=ids, mode=mode, now=now)
     this_month = subscription_revenue(project_ids=ids, mode=mode, since=month_start)
     all_time = subscription_revenue(project_ids=ids, mode=mode)
+    store_this_month = store_revenue(project_ids=ids, mode=mode, since=month_start)
+    store_all_time = store_revenue(project_ids=ids, mode=mode)
     end_users = end_user_counts(project_ids=ids, mode=mode, since=month_start)
     rows = [
         ProjectTotals(
             project=p,
             mrr=subscriptions[p.id].mrr,
-            revenue_this_month=this_month.get(p.id, {}),
-            revenue_all_time=all_time.get(p.id, {}),
+            revenue_this_month=add_money(this_month.get(p.id, {}), store_this_month.get(p.id, {})),
+            revenue_all_time=add_money(all_time.get(p.id, {}), store_all_time.get(p.id, {})),
             active_subscriptions=subscriptions[p.id].active,
             canceling_subscriptions=subscriptions[p.id].canceling,
             end_users=end_users.get(p.id, (0, 0))[0],
@@ -221,6 +249,7 @@ def end_users_filtered(*, project: Project, mode: str, q: str = "", plan: str = 
 # --- the original's /api/dashboard and /api/dashboard/totals ------------------------------------
 
 API_CUSTOMERS = 100
+API_ORDERS = 100
 API_RECENT_EVENTS = 20
 
 
@@ -238,13 +267,23 @@ def _subscription_state(end_user: EndUser, now: datetime) -> tuple[str, str | No
     return status, _iso(period_end) if status in ("active", "trialing", "past_due") else None
 
 
+def _average(total: int, count: int) -> int:
+    """``total / count`` rounded half up, in whole minor units (0 for nothing)."""
+    return (2 * total + count) // (2 * count) if count else 0
+
+
 def dashboard_snapshot(*, project: Project, mode: str, now: datetime | None = None) -> dict:
     """The original service's ``DashboardMetrics`` for one project and mode (camelCase keys),
-    plus ours: ``currency``, ``mrrByCurrency``, ``revenueThisMonth``, ``customersTotal``…"""
+    its SaaS and its store fields alike, plus ours: ``currency``, ``mrrByCurrency``,
+    ``revenueThisMonth``, ``customersTotal``… ``products`` and ``orders`` are model instances
+    (the API's serializers render them)."""
     now = now or timezone.now()
     overview = project_overview(project=project, mode=mode, now=now)
     currency = overview.currency
-    revenue_all = subscription_revenue(project_ids=[project.id], mode=mode).get(project.id, {})
+    from_subscriptions = subscription_revenue(project_ids=[project.id], mode=mode).get(project.id, {})
+    sales = {row["currency"]: row for row in orders_totals(orders=orders_search(project_id=project.id, mode=mode))}
+    from_store = {code: row["net"] for code, row in sales.items()}
+    in_currency = sales.get(currency, {"orders": 0, "gross": 0})
     customers = []
     for end_user in end_users_filtered(project=project, mode=mode, now=now)[:API_CUSTOMERS]:
         status, renews_at = _subscription_state(end_user, now)
@@ -267,8 +306,14 @@ def dashboard_snapshot(*, project: Project, mode: str, now: datetime | None = No
         "trialingSubscriptions": overview.subscriptions.trialing,
         "mrr": overview.mrr.get(currency, 0),
         "mrrByCurrency": overview.mrr,
-        "totalRevenue": revenue_all.get(currency, 0),
+        "totalRevenue": add_money(from_subscriptions, from_store).get(currency, 0),
+        "subscriptionRevenue": from_subscriptions.get(currency, 0),
+        "storeRevenue": from_store.get(currency, 0),
         "revenueThisMonth": overview.revenue_this_month.get(currency, 0),
+        "totalSales": sum(row["orders"] for row in sales.values()),
+        "avgOrderValue": _average(in_currency["gross"], in_currency["orders"]),
+        "products": list(products_with_stock(project_id=project.id, mode=mode)),
+        "orders": list(orders_search(project_id=project.id, mode=mode)[:API_ORDERS]),
         "usageThisPeriod": overview.calls_this_period,
         "customersTotal": overview.end_users,
         "customersNewThisMonth": overview.end_users_new,

@@ -48,3 +48,17 @@ urlpatterns = [
     path(f"{P}webhooks/<str:endpoint_id>/deliveries/<str:delivery_id>/replay/", webhooks.webhook_delivery_replay,
          name="webhook_delivery_replay"),
 ]
+
+# The store's pages (imported here, beside their routes, so this block only appends).
+from .views import orders, products  # noqa: E402
+
+urlpatterns += [
+    path(f"{P}products/", products.product_list, name="products"),
+    path(f"{P}products/new/", products.product_edit, name="product_new"),
+    path(f"{P}products/<str:product_id>/", products.product_edit, name="product_edit"),
+    path(f"{P}products/<str:product_id>/archive/", products.product_archive, name="product_archive"),
+    path(f"{P}products/<str:product_id>/delete/", products.product_delete, name="product_delete"),
+    path(f"{P}orders/", orders.order_list, name="orders"),
+    path(f"{P}orders/export.csv", orders.order_export, name="orders_export"),
+    path(f"{P}orders/<str:order_id>/", orders.order_detail, name="order"),
+]

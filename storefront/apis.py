@@ -86,7 +86,8 @@ class ProductCollectionApi(StoreScope, PublicReadSecretWriteAPIView):
     def post(self, request: Request) -> Response:
         body = ProductWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        product = services.product_create(project=self.project(), mode=self.mode, **body.service_fields())
+        product = services.product_create(project=self.project(), mode=self.mode, actor=self.actor,
+                                           **body.service_fields())
         return _product_response(product, status=201)
 
 
@@ -107,14 +108,14 @@ class ProductDetailApi(StoreScope, ProjectAPIView):
         product = self.get_product(product_id)
         body = ProductUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return _product_response(services.product_update(product=product, **body.service_fields()))
+        return _product_response(services.product_update(product=product, actor=self.actor, **body.service_fields()))
 
     @extend_schema(operation_id="products_archive",
                    summary="Archive a product: no longer listed or sold; its orders and counters stay",
                    parameters=[PRODUCT_ID, X_ENV],
                    responses={200: ProductEnvelopeSerializer, **errors(400, 401, 403, 404, 409, 429, 502, 503)})
     def delete(self, request: Request, product_id: str) -> Response:
-        return _product_response(services.product_archive(product=self.get_product(product_id)))
+        return _product_response(services.product_archive(product=self.get_product(product_id), actor=self.actor))
 
 
 class ProductImageApi(StoreScope, ProjectAPIView):
@@ -132,13 +133,14 @@ class ProductImageApi(StoreScope, ProjectAPIView):
         if upload is None:
             raise ApiError("Send the image as multipart/form-data in a part named 'image'.", code="image_required",
                            extra={"fields": {"image": ["This field is required."]}})
-        return _product_response(services.product_set_image(product=product, upload=upload))
+        return _product_response(services.product_set_image(product=product, upload=upload, actor=self.actor))
 
     @extend_schema(operation_id="products_image_delete", summary="Remove a product's image",
                    parameters=[PRODUCT_ID, X_ENV],
                    responses={200: ProductEnvelopeSerializer, **errors(400, 401, 403, 404, 409, 429, 502, 503)})
     def delete(self, request: Request, product_id: str) -> Response:
-        return _product_response(services.product_set_image(product=self.get_product(product_id), upload=None))
+        return _product_response(services.product_set_image(product=self.get_product(product_id), upload=None,
+                                                                 actor=self.actor))
 
 
 class CartCheckoutApi(PublicProjectAPIView):

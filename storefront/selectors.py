@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import defaultdict
 from datetime import date, datetime, time, timezone
-from typing import Iterator, Literal
+from itertools import islice
+from typing import Iterable, Iterator, Literal
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDay, TruncMonth
@@ -74,6 +76,26 @@ def orders_totals(*, orders: QuerySet[Order]) -> list[dict]:
              "net": r["gross"] - r["refunded"]} for r in rows]
 
 
+def store_revenue(*, project_ids: Iterable[int], mode: str, since: datetime | date | None = None,
+                  until: datetime | date | None = None) -> dict[int, dict[str, int]]:
+    """Money the store kept: paid orders minus what was refunded of them, for orders paid in
+    ``[since, until)``, per project and currency, in minor units (as
+    ``billing.selectors.subscription_revenue`` answers for subscriptions)."""
+    orders = _paid_between(Order.objects.filter(project_id__in=list(project_ids), mode=mode), since, until)
+    rows = (orders.order_by().values("project_id", "currency")
+            .annotate(net=Sum(F("amount_total") - F("amount_refunded"))).values_list("project_id", "currency", "net"))
+    revenue: dict[int, dict[str, int]] = {}
+    for project_id, currency, net in rows:
+        if net:
+            revenue.setdefault(project_id, {})[currency] = net
+    return revenue
+
+
+def order_for_project(*, project_id: int, mode: str, public_id: str) -> Order | None:
+    """One order with its lines, only if it belongs to the project and mode."""
+    return orders_search(project_id=project_id, mode=mode).filter(public_id=public_id).first()
+
+
 def revenue_by_period(
     *, project_id: int, mode: str, period: Literal["day", "month"] = "day",
     since: datetime | date | None = None, until: datetime | date | None = None,
@@ -104,7 +126,11 @@ def _cell(value: object) -> str:
 def orders_csv(*, orders: QuerySet[Order], chunk_size: int = 500) -> Iterator[str]:
     """The orders as CSV text, one line at a time (header first), reading the database in
     chunks: feed it to a ``StreamingHttpResponse`` and a large store never sits in memory.
-    Amounts are minor units."""
+    Amounts are minor units.
+
+    Orders and their lines are read as plain tuples, a chunk of orders and then one query for
+    those orders' lines: prefetched model instances would hold each other in reference cycles
+    that only the garbage collector frees, so memory would grow with the export until it ran."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -115,8 +141,15 @@ def orders_csv(*, orders: QuerySet[Order], chunk_size: int = 500) -> Iterator[st
         return buffer.getvalue()
 
     yield line(list(ORDERS_CSV_HEADER))
-    for order in orders.iterator(chunk_size=chunk_size):
-        items = "; ".join(f"{l.quantity} x {l.product_name}" for l in order.lines.all())
-        yield line([order.public_id, order.paid_at.isoformat(), order.status, order.email, order.name, items,
-                    order.amount_total, order.amount_refunded, order.currency, order.payment_intent_id,
-                    order.stripe_session_id])
+    rows = orders.prefetch_related(None).values_list(
+        "pk", "public_id", "paid_at", "status", "email", "name", "amount_total", "amount_refunded", "currency",
+        "payment_intent_id", "stripe_session_id",
+    ).iterator(chunk_size=chunk_size)
+    while chunk := list(islice(rows, chunk_size)):
+        items: dict[int, list[str]] = defaultdict(list)
+        lines = OrderLine.objects.filter(order_id__in=[row[0] for row in chunk]).order_by("id")
+        for order_id, quantity, product_name in lines.values_list("order_id", "quantity", "product_name"):
+            items[order_id].append(f"{quantity} x {product_name}")
+        for pk, public_id, paid_at, status, email, name, amount, refunded, currency, payment, session in chunk:
+            yield line([public_id, paid_at.isoformat(), status, email, name, "; ".join(items[pk]), amount, refunded,
+                        currency, payment, session])

@@ -61,13 +61,17 @@ class Platform(models.Model):
 
 class Project(models.Model):
     class Kind(models.TextChoices):
-        SAAS = "saas", "SaaS (subscription tiers)"
-        STORE = "store", "Store (one-off products)"
+        SAAS = "saas", "Subscriptions (tiers)"
+        STORE = "store", "Store (products)"
 
     public_id = models.CharField(max_length=32, unique=True, default=_project_id, editable=False)
     platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="projects")
     name = models.CharField(max_length=100)
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SAAS)
+    kind = models.CharField(
+        max_length=10, choices=Kind.choices, default=Kind.SAAS,
+        help_text="Only chooses the page the dashboard opens first (tiers or products): every project can "
+                  "sell subscriptions and products, and the API serves both.",
+    )
     rate_limit_per_minute = models.PositiveIntegerField(
         default=100, help_text="Requests per minute allowed for each end user."
     )

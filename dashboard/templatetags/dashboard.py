@@ -4,6 +4,7 @@ from django import template
 
 from ..charts import bar_chart_svg
 from ..formatting import end_user_label, format_money, format_money_map, format_number
+from ..links import project_home as _project_home
 from ..links import project_url as _project_url
 from ..selectors import DailySeries
 from ..selectors import platform_numbers as _platform_numbers
@@ -16,6 +17,12 @@ def project_url(context, name: str = "project", *args, project=None, mode=None, 
     """``{% project_url "tier_edit" tier.slug %}``: a page of the context's project, in the
     context's mode unless ``mode=`` says otherwise; other keywords become query parameters."""
     return _project_url(project or context["project"], mode or context["mode"], name, *args, **query)
+
+
+@register.simple_tag
+def project_home(project, mode: str) -> str:
+    """``{% project_home project mode %}``: the page a project opens on (its products for a store)."""
+    return _project_home(project, mode)
 
 
 @register.simple_tag

@@ -25,7 +25,7 @@ from dreamapi.errors import ApiError
 from signup.services import end_user_tokens_revoke
 from tenants import services as tenant_services
 from tenants.audit import Actor, audit_record
-from tenants.models import EndUser, Mode, Project
+from tenants.models import EndUser, Project
 from tenants.selectors import end_user_for_project
 from usage.selectors import usage_calls_daily_for_end_user, usage_for_end_user
 from usage.services import usage_history_fold, usage_reset
@@ -34,7 +34,7 @@ from ..csv import ROWS_PER_CHUNK, csv_response
 from ..decorators import project_page
 from ..formatting import end_user_label
 from ..forms import EndUserFilterForm, PlanChangeForm, UsageResetForm
-from ..links import project_url
+from ..links import project_url, stripe_dashboard_url
 from ..selectors import DailySeries, end_users_filtered
 
 END_USERS_PER_PAGE = 25
@@ -88,11 +88,6 @@ def _end_user(project: Project, mode: str, public_id: str) -> EndUser:
     return end_user
 
 
-def _stripe_dashboard_url(mode: str, kind: str, object_id: str) -> str:
-    """The object in the developer's own Stripe dashboard (they are signed in to their account there)."""
-    return f"https://dashboard.stripe.com/{'test/' if mode == Mode.TEST else ''}{kind}/{object_id}"
-
-
 @project_page
 def end_user_detail(request: HttpRequest, *, project: Project, mode: str, public_id: str) -> HttpResponse:
     end_user = _end_user(project, mode, public_id)
@@ -108,8 +103,8 @@ def end_user_detail(request: HttpRequest, *, project: Project, mode: str, public
     return render(request, "dashboard/end_user.html", {
         "project": project, "mode": mode, "end_user": end_user, "usage": usage, "history": history,
         "subscription": end_user_subscription(end_user=end_user), "now": now,
-        "stripe_customers": [(c, _stripe_dashboard_url(mode, "customers", c)) for c in customers],
-        "stripe_subscriptions": [(s, _stripe_dashboard_url(mode, "subscriptions", s)) for s in subscriptions],
+        "stripe_customers": [(c, stripe_dashboard_url(mode, "customers", c)) for c in customers],
+        "stripe_subscriptions": [(s, stripe_dashboard_url(mode, "subscriptions", s)) for s in subscriptions],
         "events": end_user_stripe_events(end_user=end_user),
         "plan_form": PlanChangeForm(initial={"plan": end_user.tier.slug}, project=project, mode=mode),
         "reset_form": UsageResetForm(),

@@ -51,6 +51,23 @@
     if (shown.length) announce(shown.join(" "));
   }
 
+  // A file input with data-preview="<img id>": show the chosen image before it is uploaded.
+  document.querySelectorAll("input[type=file][data-preview]").forEach(function (input) {
+    var preview = document.getElementById(input.getAttribute("data-preview"));
+    if (!preview || !window.URL || !URL.createObjectURL) return;
+    var shown = null;
+    input.addEventListener("change", function () {
+      var file = input.files && input.files[0];
+      if (!file || !/^image\//.test(file.type)) return;
+      if (shown) URL.revokeObjectURL(shown);
+      shown = URL.createObjectURL(file);
+      preview.src = shown;
+      preview.alt = "Preview of " + file.name;
+      preview.hidden = false;
+      announce("Preview of " + file.name + " shown; it is uploaded when you save.");
+    });
+  });
+
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();

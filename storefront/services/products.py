@@ -15,6 +15,7 @@ from billing import stripe_api
 from billing.models import StripeConnection
 from billing.selectors import active_connection
 from dreamapi.errors import ApiError, Conflict
+from tenants.audit import SYSTEM, Actor, audit_changes, audit_record
 from tenants.models import Project
 
 from ..models import Asset, OrderLine, Product, ReservationLine
@@ -100,7 +101,12 @@ def product_sync_to_stripe(*, product: Product, connection: StripeConnection, pr
                                 "updated_at"])
 
 
-def product_create(*, project: Project, mode: str, **fields: Any) -> Product:
+def _product_values(product: Product) -> dict[str, Any]:
+    """What the audit log compares before and after a change."""
+    return {name: getattr(product, name) for name in PRODUCT_FIELDS}
+
+
+def product_create(*, project: Project, mode: str, actor: Actor = SYSTEM, **fields: Any) -> Product:
     connection = require_connection(project_id=project.id, mode=mode)
     product = Product(project=project, mode=mode, **{k: v for k, v in fields.items() if k in PRODUCT_FIELDS})
     if not product.display_name:
@@ -110,17 +116,24 @@ def product_create(*, project: Project, mode: str, **fields: Any) -> Product:
         with transaction.atomic():
             product.save()
             product_sync_to_stripe(product=product, connection=connection)
+            audit_record(project=project, actor=actor, action="product.create", target=product.name, mode=mode,
+                         changes=audit_changes({}, _product_values(product)))
     except IntegrityError as exc:
         raise Conflict(f"A product '{product.name}' already exists in {mode} mode.", code="product_exists") from exc
     return product
 
 
-def product_update(*, product: Product, **fields: Any) -> Product:
+def product_update(*, product: Product, actor: Actor = SYSTEM, **fields: Any) -> Product:
     """Change a product's details (not its name). ``inventory`` sets the units on hand and
     is refused below what open checkouts hold."""
+    return _product_change(product=product, actor=actor, action="product.update", fields=fields)
+
+
+def _product_change(*, product: Product, actor: Actor, action: str, fields: dict[str, Any]) -> Product:
     connection = require_connection(project_id=product.project_id, mode=product.mode)
     with transaction.atomic():
         product = Product.objects.select_for_update(of=("self",)).select_related("project", "image").get(pk=product.pk)
+        values = _product_values(product)
         before = (product.price_cents, product.currency.lower(), product.active)
         for name, value in fields.items():
             if name in PRODUCT_FIELDS and name not in ("name", "inventory"):
@@ -135,21 +148,27 @@ def product_update(*, product: Product, **fields: Any) -> Product:
         product_sync_to_stripe(product=product, connection=connection,
                                price_changed=before[:2] != (product.price_cents, product.currency),
                                active_changed=before[2] != product.active)
+        changes = audit_changes(values, _product_values(product))
+        if changes:
+            audit_record(project=product.project, actor=actor, action=action, target=product.name,
+                         mode=product.mode, changes=changes)
     return product
 
 
-def product_archive(*, product: Product) -> Product:
+def product_archive(*, product: Product, actor: Actor = SYSTEM) -> Product:
     """Take a product off sale (``DELETE /api/products/{id}``). Open checkouts can still be paid;
     its orders and counters stay. ``product_update(active=True)`` puts it back."""
-    return product_update(product=product, active=False)
+    return _product_change(product=product, actor=actor, action="product.archive", fields={"active": False})
 
 
-def product_delete(*, product: Product) -> None:
+def product_delete(*, product: Product, actor: Actor = SYSTEM) -> None:
     """Remove a product for good: only one that was never in a checkout (else archive it)."""
     with transaction.atomic():
         if (ReservationLine.objects.filter(product=product).exists()
                 or OrderLine.objects.filter(product=product).exists()):
             raise Conflict("This product has been in checkouts or orders; archive it instead.", code="product_in_use")
+        audit_record(project=product.project, actor=actor, action="product.delete", target=product.name,
+                     mode=product.mode, changes={name: [value, None] for name, value in _product_values(product).items()})
         image = product.image
         product.delete()
         if image is not None:
@@ -159,7 +178,7 @@ def product_delete(*, product: Product) -> None:
         stripe_api.price_archive(mode=product.mode, account=connection.account_id, price=product.stripe_price_id)
 
 
-def product_set_image(*, product: Product, upload: UploadedFile | None) -> Product:
+def product_set_image(*, product: Product, upload: UploadedFile | None, actor: Actor = SYSTEM) -> Product:
     """Give the product a new image (``None`` removes it); the old file is deleted."""
     connection = require_connection(project_id=product.project_id, mode=product.mode)
     asset = asset_create(project=product.project, mode=product.mode, upload=upload) if upload is not None else None
@@ -170,6 +189,10 @@ def product_set_image(*, product: Product, upload: UploadedFile | None) -> Produ
             product.image = asset
             product.save(update_fields=["image", "updated_at"])
             product_sync_to_stripe(product=product, connection=connection)
+            if old is not None or asset is not None:
+                audit_record(project=product.project, actor=actor, action="product.image", target=product.name,
+                             mode=product.mode, changes={"image": [old.key if old else None,
+                                                                   asset.key if asset else None]})
             if old is not None:
                 asset_delete(asset=old)
     except BaseException:

@@ -1,8 +1,11 @@
-"""A project with subscriptions, invoices and usage whose numbers are worked out by hand in
-the tests (tests/dashboard/test_metrics.py), for the dashboard's pages, API and browser tests."""
+"""A project with subscriptions, invoices and usage (build_shop), and a store with orders in two
+currencies and refunds (build_store), whose numbers are worked out by hand in the tests
+(tests/dashboard/test_metrics.py, test_store_metrics.py), for the dashboard's pages, API and
+browser tests."""
 
 from __future__ import annotations
 
+import tracemalloc
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -10,6 +13,7 @@ import pytest
 from django.utils import timezone
 
 from billing.models import StripeEvent, Subscription, Tier, TierPrice
+from storefront.models import Order, OrderLine, Product
 from tenants.models import EndUser
 from usage.services import usage_history_fold, usage_track
 
@@ -53,6 +57,28 @@ def paid_invoice(tenant, invoice_id, amount, *, received_at, currency="usd", liv
     )
     StripeEvent.objects.filter(pk=event.pk).update(received_at=received_at)
     return event
+
+
+@pytest.fixture
+def alice_browser(client, alice):
+    """The test client signed in as alice."""
+    client.force_login(alice.user)
+    return client
+
+
+def streamed(response) -> tuple[int, int, int]:
+    """Reads a streamed download while tracing memory: (bytes, lines, peak bytes allocated)."""
+    assert response.streaming
+    tracemalloc.start()
+    try:
+        size = lines = 0
+        for chunk in response.streaming_content:
+            size += len(chunk)
+            lines += chunk.count(b"\n")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return size, lines, peak
 
 
 def joined(end_user, when: datetime):
@@ -114,3 +140,72 @@ def build_shop(tenant, now: datetime) -> Shop:
 @pytest.fixture
 def shop(alice) -> Shop:
     return build_shop(alice, timezone.now())
+
+
+def make_product(tenant, name, price_cents, *, currency="usd", inventory=None, mode="test", **fields):
+    """A product as the storefront services leave it after syncing to Stripe (no Stripe call here)."""
+    return Product.objects.create(project=tenant.project, mode=mode, name=name, display_name=name.title(),
+                                  price_cents=price_cents, currency=currency, inventory=inventory,
+                                  stripe_account_id="acct_fixture", stripe_product_id=f"prod_{name}",
+                                  stripe_price_id=f"price_{name}_{mode}", **fields)
+
+
+_order_seq = iter(range(1, 10**6))
+
+
+def make_order(tenant, lines, *, paid_at, refunded=0, mode="test", email="buyer@example.com", name="Buyer"):
+    """A paid order as the webhook pipeline writes it; ``lines``: (product, quantity) pairs;
+    ``refunded``: minor units refunded in Stripe since."""
+    n = next(_order_seq)
+    total = sum(product.price_cents * quantity for product, quantity in lines)
+    status = (Order.Status.REFUNDED if refunded == total else
+              Order.Status.PARTIALLY_REFUNDED if refunded else Order.Status.PAID)
+    order = Order.objects.create(
+        project=tenant.project, mode=mode, stripe_account_id="acct_fixture", stripe_session_id=f"cs_fixture{n}",
+        payment_intent_id=f"pi_fixture{n}", email=email, name=name, amount_total=total, amount_refunded=refunded,
+        currency=lines[0][0].currency, status=status, paid_at=paid_at,
+    )
+    for product, quantity in lines:
+        OrderLine.objects.create(order=order, product=product, product_name=product.display_name,
+                                 stripe_price_id=product.stripe_price_id, quantity=quantity,
+                                 unit_amount=product.price_cents, amount_total=product.price_cents * quantity)
+    return order
+
+
+@dataclass
+class Store:
+    """Alice's store at ``now``; what the tests expect, by hand (test mode):
+
+    this month  usd: ann 2,400 + ben 1,200 refunded in full (0) + cat 3,600 − 1,200 refunded = 4,800 net
+                     (gross 7,200 in 3 orders); eur: dora 1,800
+    last month  usd: eve 1,200
+    all time    usd 6,000 net (gross 8,400, 4 orders: 2,100 on average), eur 1,800; 5 orders in all
+    live mode   usd 5,000 (one order), never in test figures
+    """
+
+    now: datetime
+    products: dict
+    orders: dict
+
+
+def build_store(tenant, now: datetime) -> Store:
+    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    mug = make_product(tenant, "mug", 1200, inventory=10)
+    poster = make_product(tenant, "poster", 1800, currency="eur")
+    lamp = make_product(tenant, "lamp", 5000, mode="live")
+    orders = {
+        "ann": make_order(tenant, [(mug, 2)], paid_at=month_start + timedelta(days=1, hours=9),
+                          email="ann@example.com", name="Ann Archer"),
+        "ben": make_order(tenant, [(mug, 1)], paid_at=month_start + timedelta(days=2, hours=9), refunded=1200,
+                          email="ben@example.com", name="Ben Baker"),
+        "cat": make_order(tenant, [(mug, 3)], paid_at=month_start + timedelta(days=3, hours=9), refunded=1200,
+                          email="cat@example.com", name="Cat Cooper"),
+        "dora": make_order(tenant, [(poster, 1)], paid_at=month_start + timedelta(days=3, hours=10),
+                           email="dora@example.com", name="Dora Dean"),
+        "eve": make_order(tenant, [(mug, 1)], paid_at=month_start - timedelta(days=5), email="eve@example.com",
+                          name="Eve Evans"),
+        "live": make_order(tenant, [(lamp, 1)], paid_at=month_start + timedelta(days=1), mode="live",
+                           email="liv@example.com", name="Liv Live"),
+    }
+    Product.objects.filter(pk=mug.pk).update(inventory=3, sold=7)
+    return Store(now=now, products={"mug": mug, "poster": poster, "lamp": lamp}, orders=orders)

@@ -17,12 +17,6 @@ from tenants.services import end_user_update
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def alice_browser(client, alice):
-    client.force_login(alice.user)
-    return client
-
-
 def actions(tenant) -> list[tuple[str, str, str]]:
     return [(e.action, e.target, e.actor_kind) for e in
             AuditEvent.objects.filter(project_public_id=tenant.project.public_id).order_by("id")]

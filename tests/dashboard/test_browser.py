@@ -6,6 +6,7 @@ Set DASHBOARD_SCREENSHOTS=/some/dir to keep a full-page screenshot of each page.
 
 import os
 import shutil
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import pytest
@@ -36,33 +37,45 @@ def shop_at_noon(alice):
         yield build_shop(alice, NOW)
 
 
-@pytest.fixture(params=[1280, 390], ids=["desktop", "phone"])
-def dashboard_page(request, live_server, alice, shop_at_noon):
-    """Chromium signed in as alice, at one width."""
+@contextmanager
+def chromium_page(live_server, user, width: int):
+    """A Chromium page signed in as ``user``, ``width`` pixels wide (``page.width``)."""
     client = Client()
-    client.force_login(alice.user)
+    client.force_login(user)
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": request.param, "height": 900})
-        # A session cookie (no expiry): the server's clock is in the fixture's March.
+        context = browser.new_context(viewport={"width": width, "height": 900}, accept_downloads=True)
+        # A session cookie (no expiry): the server's clock may be in a fixture's past.
         context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
                               "url": live_server.url}])
         page = context.new_page()
         page.set_default_timeout(15_000)
-        page.width = request.param
+        page.width = width
         try:
             yield page
         finally:
             browser.close()
 
 
+@pytest.fixture(params=[1280, 390], ids=["desktop", "phone"])
+def dashboard_page(request, live_server, alice, shop_at_noon):
+    """Chromium signed in as alice, at one width."""
+    with chromium_page(live_server, alice.user, request.param) as page:
+        yield page
+
+
 def visit(page, url: str, name: str) -> None:
     page.goto(url)
+    look(page, name)
+
+
+def look(page, name: str) -> None:
+    """The page as it is now: a screenshot if asked for, and nothing sideways (tables scroll
+    inside their card or turn into cards)."""
     shots = os.environ.get("DASHBOARD_SCREENSHOTS")
     if shots:
         os.makedirs(shots, exist_ok=True)
         page.screenshot(path=os.path.join(shots, f"{name}-{page.width}.png"), full_page=True)
-    # Nothing sideways: tables scroll inside their card or turn into cards.
     assert page.evaluate("document.documentElement.scrollWidth") <= page.width
 
 

@@ -7,6 +7,8 @@ import pytest
 from django.core.management import call_command
 
 from billing.models import StripeConnection, Tier
+from signup.models import SignupSettings
+from storefront.models import Product
 from tenants.models import ApiKey, Project
 
 # The stand-in these tests start themselves (never the one `./dev run` listens on).
@@ -34,6 +36,37 @@ def test_the_demo_command_creates_once_and_prints_a_working_key(client, standin,
     connection = StripeConnection.objects.get(project__name="Demo app", disconnected_at__isnull=True)
     assert f"local stand-in at {standin.url}, demo project connected as {connection.account_id}" in second
     assert Tier.objects.get(project__name="Demo app", slug="pro").stripe_price_id.startswith("price_")
+
+
+def test_the_demo_has_a_product_in_stock_that_can_be_bought_at_once(client, standin, live_server):
+    run("demo")
+    output = run("demo")
+    product = Product.objects.get(project__name="Demo app", mode="test")
+    assert (product.name, product.inventory, product.active) == ("sticker-pack", 25, True)
+    assert product.image is not None and product.stripe_price_id.startswith("price_")
+    assert "Try the store (Sticker pack: 25 in stock)" in output and product.stripe_price_id in output
+    publishable = ApiKey.objects.get(project=product.project, mode="test", kind="pk", revoked_at__isnull=True)
+    listed = client.get("/api/products", HTTP_X_PUBLISHABLE_KEY=publishable.publishable_key).json()["products"]
+    assert [(p["name"], p["inventory"], p["soldOut"]) for p in listed] == [("sticker-pack", 25, False)]
+    secret = [line.split()[1] for line in output.splitlines() if line.strip().startswith("secret")][0]
+    cart = client.post("/api/cart/checkout", {"items": [{"priceId": product.stripe_price_id, "quantity": 2}]},
+                       content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert cart.status_code == 200, cart.content
+    assert cart.json()["url"].startswith(standin.url)
+
+
+def test_the_examples_origins_are_allowed_once_keeping_the_developers_own(settings):
+    run("demo")
+    project = Project.objects.get(name="Demo app")
+    project.allowed_origins = ["https://mine.example", "http://localhost:5173"]
+    project.save()
+    SignupSettings.objects.filter(project=project).update(redirect_origins=["https://mine.example"])
+    output = run("demo")
+    project.refresh_from_db()
+    assert project.allowed_origins == ["https://mine.example", "http://localhost:5173", "http://localhost:5000"]
+    assert SignupSettings.objects.get(project=project).redirect_origins == [
+        "https://mine.example", "http://localhost:5173", "http://localhost:5000"]
+    assert "http://localhost:5173, http://localhost:5000 are allowed on this project" in output
 
 
 def test_without_a_stand_in_the_demo_says_so_and_the_keys_still_work(client, settings):

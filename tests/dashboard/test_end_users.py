@@ -2,7 +2,6 @@
 
 import csv
 import io
-import tracemalloc
 
 import pytest
 from django.utils import timezone
@@ -13,15 +12,9 @@ from tenants.models import AuditEvent, EndUser
 from usage.models import UsageCounter
 from usage.services import usage_track
 
-from .conftest import build_shop
+from .conftest import build_shop, streamed
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def alice_browser(client, alice):
-    client.force_login(alice.user)
-    return client
 
 
 def users_url(tenant, suffix="", mode="test") -> str:
@@ -247,17 +240,7 @@ def test_100k_end_users_stream_without_being_held_in_memory(alice_browser, alice
          for i in range(total)), batch_size=5000)
     # Warm up first (imports, URL resolving, templates): only the export itself is measured.
     assert len(rows_of(alice_browser.get(users_url(alice, "export.csv"), {"q": "nobody"}))) == 0
-    tracemalloc.start()
-    try:
-        response = alice_browser.get(users_url(alice, "export.csv"))
-        assert response.streaming
-        size = lines = 0
-        for chunk in response.streaming_content:
-            size += len(chunk)
-            lines += chunk.count(b"\n")
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    size, lines, peak = streamed(alice_browser.get(users_url(alice, "export.csv")))
     assert lines == total + 1
     # The file is ~10 MB; rows are read and written a chunk at a time, so far less is ever
     # held at once (a list of 100k rows alone would take more than the whole file).

@@ -12,7 +12,7 @@ from dashboard.selectors import platform_totals, project_charts, project_overvie
 from tenants.services import project_create
 from tests.conftest import Tenant
 
-from .conftest import build_shop, make_tier, paid_invoice, subscribe
+from .conftest import build_shop, build_store, make_tier, paid_invoice, subscribe
 
 pytestmark = pytest.mark.django_db
 
@@ -138,9 +138,10 @@ def test_totals_across_projects(alice, shop):
 
 
 def test_totals_use_a_fixed_number_of_queries(alice, shop, django_assert_max_num_queries):
+    build_store(alice, NOW)
     for i in range(5):
         project_create(platform=alice.platform, name=f"Extra {i}")
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         platform_totals(platform=alice.platform, mode="test", now=NOW)
 
 

@@ -14,12 +14,6 @@ TEMPLATES = Path(settings.BASE_DIR) / "templates"
 DASHBOARD_TEMPLATES = [p for p in TEMPLATES.rglob("*.html") if "signup" not in p.relative_to(TEMPLATES).parts]
 
 
-@pytest.fixture
-def alice_browser(client, alice):
-    client.force_login(alice.user)
-    return client
-
-
 @pytest.mark.parametrize("template", DASHBOARD_TEMPLATES, ids=lambda p: str(p.relative_to(TEMPLATES)))
 def test_no_template_has_inline_styles_or_handlers(template):
     text = template.read_text()

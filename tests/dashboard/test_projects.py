@@ -8,12 +8,6 @@ from tenants.models import ApiKey, Platform, Project
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def alice_browser(client, alice):
-    client.force_login(alice.user)
-    return client
-
-
 def test_a_new_developer_signs_up_verifies_and_gets_a_platform(client):
     response = client.post(
         "/accounts/signup/",
