@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,37 +20,15 @@ from dreamapi.serializers import PartialUpdateMixin, RejectUnknownFieldsMixin
 from tenants.api_base import ProjectAPIView, PublicReadSecretWriteAPIView
 
 from . import services
-from .apis import TierListApi
+from .apis import TierListApi, TierSerializer
 from .models import Tier, tier_slug_validator
 
 
-class ManagedTierSerializer(serializers.Serializer):
-    """A tier with the original service's ``Tier`` keys (``name`` is the tier's id, e.g. 'pro';
-    ``displayName`` what buyers read), plus ``id``, ``currency``, ``interval``, ``order`` and
-    ``default``."""
+class ManagedTierSerializer(TierSerializer):
+    """A tier as ``GET /api/tiers`` shows it, plus what only its manager sees: ``order`` and ``default``."""
 
-    id = serializers.CharField(source="slug", help_text="The tier id (slug), e.g. 'pro'.")
-    name = serializers.CharField(source="slug", help_text="The tier id again, as the original's clients read it.")
-    displayName = serializers.CharField(source="name", help_text="The name to show, e.g. 'Pro'.")
-    price = serializers.IntegerField(source="price_cents", help_text="Per interval, in minor units (cents).")
-    currency = serializers.CharField()
-    interval = serializers.ChoiceField(choices=Tier.Interval.values)
-    limit = serializers.IntegerField(source="monthly_limit", allow_null=True,
-                                     help_text="Tracked calls per usage period; null = unlimited.")
-    features = serializers.ListField(child=serializers.CharField())
-    popular = serializers.BooleanField()
-    priceId = serializers.SerializerMethodField()
-    productId = serializers.SerializerMethodField()
     order = serializers.IntegerField(help_text="Position in the list (ascending).")
     default = serializers.BooleanField(source="is_default", help_text="New end users start on this tier.")
-
-    @extend_schema_field({"type": "string", "nullable": True, "description": "The Stripe Price; null for none yet."})
-    def get_priceId(self, tier: Tier) -> str | None:
-        return tier.stripe_price_id or None
-
-    @extend_schema_field({"type": "string", "nullable": True, "description": "The Stripe Product; null for none yet."})
-    def get_productId(self, tier: Tier) -> str | None:
-        return tier.stripe_product_id or None
 
 
 class TierEnvelopeSerializer(serializers.Serializer):

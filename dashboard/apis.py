@@ -9,9 +9,11 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from billing.apis import TierSerializer
 from dreamapi.openapi import X_ENV, errors
 from storefront.serializers import OrderSerializer, ProductDetailSerializer
 from tenants.api_base import ProjectAPIView
+from usage.serializers import LimitField
 
 from .selectors import (
     API_CUSTOMERS,
@@ -30,26 +32,13 @@ class DashboardCustomerSerializer(serializers.Serializer):
     externalId = serializers.CharField(allow_null=True, help_text="The app's own id for the end user, if it set one.")
     plan = serializers.CharField(help_text="The tier id.")
     usage = serializers.IntegerField(help_text="Tracked calls in the end user's current usage period.")
-    limit = serializers.IntegerField(allow_null=True, help_text="Calls per period; null: unlimited.")
+    limit = LimitField(help_text="Calls per period, or \"unlimited\".")
     status = serializers.ChoiceField(
         choices=["none", "active", "trialing", "past_due", "canceling", "canceled", "unpaid", "incomplete",
                  "incomplete_expired", "paused"],
         help_text="The latest subscription's state; `none` without one.")
     renewsAt = serializers.DateTimeField(allow_null=True, help_text="Next renewal of an ongoing subscription.")
     createdAt = serializers.DateTimeField()
-
-
-class DashboardTierSerializer(serializers.Serializer):
-    name = serializers.CharField(help_text="The tier id, e.g. 'pro'.")
-    displayName = serializers.CharField()
-    price = serializers.IntegerField(help_text=_MONEY)
-    currency = serializers.CharField()
-    interval = serializers.ChoiceField(choices=["month", "year"])
-    limit = serializers.IntegerField(allow_null=True)
-    priceId = serializers.CharField(allow_null=True)
-    productId = serializers.CharField(allow_null=True)
-    features = serializers.ListField(child=serializers.CharField())
-    popular = serializers.BooleanField()
 
 
 class WebhookEventSerializer(serializers.Serializer):
@@ -92,7 +81,7 @@ class DashboardMetricsSerializer(serializers.Serializer):
     customersTotal = serializers.IntegerField()
     customersNewThisMonth = serializers.IntegerField()
     customers = DashboardCustomerSerializer(many=True, help_text=f"The {API_CUSTOMERS} newest end users.")
-    tiers = DashboardTierSerializer(many=True)
+    tiers = TierSerializer(many=True, help_text="As `GET /api/tiers` has them.")
     products = ProductDetailSerializer(many=True, help_text="Every product, archived ones too, with its stock.")
     orders = OrderSerializer(many=True, help_text=f"The {API_ORDERS} newest orders.")
     webhookStatus = WebhookStatusSerializer()

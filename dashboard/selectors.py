@@ -292,10 +292,7 @@ def dashboard_snapshot(*, project: Project, mode: str, now: datetime | None = No
                           "plan": end_user.tier.slug,
                           "usage": end_user.usage, "limit": end_user.tier.monthly_limit, "status": status,
                           "renewsAt": renews_at, "createdAt": _iso(end_user.created_at)})
-    tiers = [{"name": t.slug, "displayName": t.name, "price": t.price_cents, "currency": t.currency,
-              "interval": t.interval, "limit": t.monthly_limit, "priceId": t.stripe_price_id or None,
-              "productId": t.stripe_product_id or None, "features": t.features, "popular": t.popular}
-             for t in tiers_for_project(project=project, mode=mode)]
+    tiers = list(tiers_for_project(project=project, mode=mode).prefetch_related("tier_features"))
     events = recent_stripe_events(project=project, mode=mode, limit=API_RECENT_EVENTS)
     return {
         "projectId": project.public_id,

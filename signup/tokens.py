@@ -7,6 +7,8 @@ Claims::
     aud   the project's id (prj_…)                which project it is for; stable across key
                                                   regeneration, unlike the publishable key
     pk    the publishable key of the mode          as in the original service's tokens
+    publishableKey, email                          the same key, and the end user's e-mail at issue
+                                                  time: what the original's client reads from it
     mode  "test" | "live"
     plan  the end user's tier at issue time       informational: the API reads the stored plan
     features  the plan's entitlements at issue    {"api_calls": 10000, "exports": 50, "sso": true}:
@@ -202,6 +204,9 @@ def end_user_token_issue(*, end_user: EndUser) -> IssuedToken:
         "sub": end_user.public_id,
         "aud": end_user.project.public_id,
         "pk": publishable_key or "",
+        # The original service's clients read these two from the token (its SDK's auth.getUser()).
+        "publishableKey": publishable_key or "",
+        "email": end_user.email,
         "mode": end_user.mode,
         **end_user_entitlements(end_user=end_user).claims(),  # plan, features, ent_ver
         "ver": version,

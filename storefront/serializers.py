@@ -25,16 +25,6 @@ def iso(value) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
-class BlankAsNullCharField(serializers.CharField):
-    """Renders "" (no value yet) as null."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(allow_null=True, **kwargs)
-
-    def to_representation(self, value: Any) -> str | None:
-        return value or None
-
-
 @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
 class AssetUrlField(serializers.Field):
     def to_representation(self, value: Any) -> str | None:
@@ -59,8 +49,10 @@ class ProductSerializer(serializers.Serializer):
     description = serializers.CharField()
     price = serializers.IntegerField(source="price_cents", help_text="Minor units (cents): 4900 = $49.00.")
     currency = serializers.CharField()
-    priceId = BlankAsNullCharField(source="stripe_price_id", help_text="The Stripe Price to put in a cart.")
-    productId = BlankAsNullCharField(source="stripe_product_id", help_text="The Stripe Product.")
+    priceId = serializers.CharField(source="stripe_price_id", help_text=(
+        "The Stripe Price to put in a cart; an empty string while the product has none on the connected account "
+        "(after connecting another account, until the product is saved again)."))
+    productId = serializers.CharField(source="stripe_product_id", help_text="The Stripe Product (empty as priceId).")
     imageUrl = AssetUrlField(source="image")
     inventory = serializers.IntegerField(source="available", allow_null=True,
                                          help_text="Units that can still be bought; null = unlimited.")

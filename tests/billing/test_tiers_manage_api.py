@@ -25,18 +25,21 @@ def test_a_tier_created_by_script_is_in_stripe_and_listed(connected, quiet_stand
     tier = response.json()["tier"]
     assert tier == {"id": "pro", "name": "pro", "displayName": "Pro", "price": 1900, "currency": "usd",
                     "interval": "month", "limit": 1000, "features": ["Priority support"], "popular": True,
+                    "billingMode": "subscription", "entitlements": {"api_calls": 1000},
                     "priceId": tier["priceId"], "productId": tier["productId"], "order": 0, "default": False}
     price = stripe_get(quiet_standin, connected.account, f"/v1/prices/{tier['priceId']}")
     assert (price["unit_amount"], price["recurring"]["interval"]) == (1900, "month")
-    listed = [t["id"] for t in connected.api(connected.pk).get("/api/tiers").json()["tiers"]]
-    assert listed == ["free", "pro"]
+    listed = connected.api(connected.pk).get("/api/tiers").json()["tiers"]
+    assert [t["id"] for t in listed] == ["free", "pro"]
+    assert {k: v for k, v in tier.items() if k not in ("order", "default")} == listed[1]
 
 
 def test_a_free_tier_needs_no_stripe_account(alice):
     response = alice.api().post("/api/tiers", {"id": "hobby", "limit": None}, format="json")  # id for name
     assert response.status_code == 201
     tier = response.json()["tier"]
-    assert (tier["name"], tier["displayName"], tier["priceId"], tier["limit"]) == ("hobby", "hobby", None, None)
+    # As GET /api/tiers shows tiers: no Stripe price is "", no limit is "unlimited".
+    assert (tier["name"], tier["displayName"], tier["priceId"], tier["limit"]) == ("hobby", "hobby", "", "unlimited")
 
 
 def test_patch_changes_the_price_with_a_new_stripe_price_and_delete_moves_users(connected, quiet_standin):
@@ -85,7 +88,7 @@ def test_bad_tier_input_is_a_400_naming_the_field(alice, body, field):
 
 def test_a_paid_tier_without_a_connected_account_is_saved_for_later(alice):
     response = alice.api().post("/api/tiers", PRO, format="json")
-    assert response.status_code == 201 and response.json()["tier"]["priceId"] is None
+    assert response.status_code == 201 and response.json()["tier"]["priceId"] == ""
 
 
 def test_patch_refuses_the_id_unknown_fields_and_unknown_tiers(alice):

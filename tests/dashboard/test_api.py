@@ -43,13 +43,16 @@ def test_the_snapshot_has_the_sdks_fields_and_the_right_numbers(alice, shop):
     assert customers["ada@example.com"]["renewsAt"] == "2026-04-04T12:00:00Z"
     assert customers["dan@example.com"]["status"] == "canceling" and customers["dan@example.com"]["renewsAt"] is None
     assert customers["gus@example.com"]["status"] == "canceled"
-    assert customers["cleo@example.com"]["limit"] is None
+    assert customers["cleo@example.com"]["limit"] == "unlimited"  # as the original sent it
     assert customers["ivy@example.com"]["status"] == "none"
     tiers = {t["name"]: t for t in body["tiers"]}
     assert all(SDK_TIER <= set(t) for t in tiers.values())
-    assert tiers["team"] == {"name": "team", "displayName": "Team", "price": 24000, "currency": "usd",
-                             "interval": "year", "limit": None, "priceId": "price_team", "productId": None,
-                             "features": [], "popular": False}
+    # The same shape as GET /api/tiers: strings for Stripe ids (empty when there is none), "unlimited".
+    assert tiers["team"] == {"id": "team", "name": "team", "displayName": "Team", "price": 24000, "currency": "usd",
+                             "interval": "year", "limit": "unlimited", "priceId": "price_team", "productId": "",
+                             "features": [], "popular": False, "billingMode": "subscription",
+                             "entitlements": {"api_calls": "unlimited"}}
+    assert body["tiers"] == alice.api().get("/api/tiers").json()["tiers"]
     webhook = body["webhookStatus"]
     assert SDK_WEBHOOK <= set(webhook) and webhook["url"].endswith("/webhook/stripe")
     assert webhook["failedEvents"] == 1 and len(webhook["recentEvents"]) == 5  # the live one is not here

@@ -41,6 +41,8 @@ def test_the_claims_are_the_documented_ones(alice):
     assert claims["sub"] == end_user.public_id
     assert claims["aud"] == alice.project.public_id
     assert claims["pk"] == alice.pk
+    # What the original service's client reads from a token (auth.getUser()).
+    assert claims["publishableKey"] == alice.pk and claims["email"] == end_user.email
     assert claims["mode"] == "test"
     assert claims["plan"] == "free"
     assert claims["exp"] - claims["iat"] == 3600
