@@ -7,6 +7,7 @@ which are already filtered to the key's project and mode.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -48,10 +49,10 @@ class ProjectAPIView(APIView):
     def end_users(self) -> QuerySet[EndUser]:
         return EndUser.objects.filter(project_id=self.key.project_id, mode=self.key.mode)
 
-    def tiers(self):  # -> QuerySet[Tier]
-        from billing.models import Tier
-
-        return Tier.objects.filter(project_id=self.key.project_id, mode=self.key.mode)
+    def tiers(self) -> QuerySet:
+        # The tier model through the foreign key an end user must have: tenants imports no app built on it.
+        tier_model = EndUser.tier.field.related_model
+        return tier_model.objects.filter(project_id=self.key.project_id, mode=self.key.mode)
 
 
 class PublicProjectAPIView(ProjectAPIView):
@@ -114,6 +115,18 @@ class PublicReadSecretWriteAPIView(PublicProjectAPIView):
         return ProjectAPIView.finalize_response(self, request, response, *args, **kwargs)
 
 
+UserTokenVerifier = Callable[..., str]
+_user_token_verifier: UserTokenVerifier | None = None
+
+
+def user_token_verifier(verify: UserTokenVerifier) -> UserTokenVerifier:
+    """Register ``verify(*, token, key) -> usr_ id``: end-user tokens are issued and checked by
+    the sign-up app, which is built on tenants and registers here in its ``AppConfig.ready``."""
+    global _user_token_verifier
+    _user_token_verifier = verify
+    return verify
+
+
 _USER_REF_RE = re.compile(EXTERNAL_ID_PATTERN)
 # The header names of an end-user token: ours, and the two the original service's clients send.
 USER_TOKEN_HEADERS = ("HTTP_X_USER_TOKEN", "HTTP_X_CLERK_TOKEN", "HTTP_X_END_USER_TOKEN")
@@ -155,10 +168,10 @@ class EndUserAPIView(PublicProjectAPIView):
                 raise ApiError("Send the signed-in end user's token (X-User-Token or X-Clerk-Token) with the "
                                "publishable key.", code="user_token_required", title="Unauthorized", status_code=401)
         if token is not None:
-            # signup sits above tenants (it imports this module's app): imported here, not at the top.
-            from signup.tokens import end_user_ref_from_token
-
-            return end_user_ref_from_token(token=token, key=self.key)
+            if _user_token_verifier is None:
+                raise ApiError("End-user tokens are not accepted here.", code="invalid_user_token",
+                               title="Unauthorized", status_code=401)
+            return _user_token_verifier(token=token, key=self.key)
         ref = (self.request.META.get("HTTP_X_USER_ID") or "").strip()
         if not ref:
             raise ApiError("Name the end user with the X-User-Id header (or an end-user token).",
