@@ -3,6 +3,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from dreamapi.errors import ApiError, NotFound
 from dreamapi.fields import RedirectUrlField, StrictCharField
 from dreamapi.openapi import END_USER_HEADERS, KEY_HEADERS, errors
 from tenants.api_base import EndUserAPIView, PublicProjectAPIView
@@ -65,9 +66,17 @@ class TierListApi(PublicProjectAPIView):
 
 
 class CheckoutRequestSerializer(serializers.Serializer):
-    tier = StrictCharField(max_length=40)
+    tier = StrictCharField(max_length=40, required=False, help_text="The tier id, e.g. 'pro'.")
+    priceId = StrictCharField(max_length=255, required=False, help_text=(
+        "Instead of `tier`, as the original service's clients may send it: the current Stripe Price of one of "
+        "this project's tiers (`priceId` of `GET /api/tiers`). Any other price is refused."))
     successUrl = RedirectUrlField()
     cancelUrl = RedirectUrlField()
+
+    def validate(self, attrs: dict) -> dict:
+        if not attrs.get("tier") and not attrs.get("priceId"):
+            raise serializers.ValidationError({"tier": ["Name the tier to subscribe to (or its priceId)."]})
+        return attrs
 
 
 class PortalRequestSerializer(serializers.Serializer):
@@ -90,11 +99,20 @@ _BROWSER_URLS = ("With the publishable key (browser mode, with the end user's to
 class CheckoutApi(EndUserAPIView):
     """``POST /api/create-checkout``: a Stripe Checkout URL to subscribe the end user to a tier."""
 
+    def tier_for_price(self, price_id: str) -> str:
+        """The tier whose current price this is; a price of anything else (another project, an archived
+        price, a product) is 404, never checked out."""
+        tier = self.tiers().filter(stripe_price_id=price_id).exclude(stripe_price_id="").first()
+        if tier is None:
+            raise NotFound("No tier of this project and mode has this priceId.", code="unknown_price")
+        return tier.slug
+
     @extend_schema(
         operation_id="checkout_create",
         summary="Start a subscription checkout for the end user",
         description=("Without `successUrl`/`cancelUrl` the project's defaults are used. " + _BROWSER_URLS
-                     + " 404 `unknown_tier` for a tier id this project does not have; 409 when Stripe is not "
+                     + " 404 `unknown_tier` for a tier id this project does not have (`unknown_price` for a `priceId` that is "
+                     "not a tier's current price); 409 when Stripe is not "
                      "connected, the end user is already on the tier or already subscribes."),
         parameters=END_USER_HEADERS,
         request=CheckoutRequestSerializer,
@@ -106,8 +124,12 @@ class CheckoutApi(EndUserAPIView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         self.check_redirect_urls({"successUrl": data.get("successUrl"), "cancelUrl": data.get("cancelUrl")})
+        tier_slug = data.get("tier") or self.tier_for_price(data["priceId"])
+        if data.get("tier") and data.get("priceId") and self.tier_for_price(data["priceId"]) != data["tier"]:
+            raise ApiError(f"priceId is not the price of tier '{data['tier']}'.", code="price_tier_mismatch",
+                           extra={"fields": {"priceId": ["Not the price of this tier."]}})
         session_id, url = services.checkout_start(
-            end_user=end_user, tier_slug=data["tier"], success_url=data.get("successUrl"),
+            end_user=end_user, tier_slug=tier_slug, success_url=data.get("successUrl"),
             cancel_url=data.get("cancelUrl"), idempotency_key=request.headers.get("Idempotency-Key"),
         )
         return Response(CheckoutSessionSerializer({"url": url, "session_id": session_id}).data)

@@ -6,7 +6,7 @@ from django.core import signing
 
 from billing import stripe_api
 from billing.models import BillingCustomer, StripeConnection, Tier
-from billing.services import tier_create
+from billing.services import tier_create, tier_update
 
 from .conftest import connect_stripe, hidden_inputs, local_path
 
@@ -157,12 +157,37 @@ def test_checkout_creates_the_stripe_customer_once_and_links_the_session(connect
         ({"tier": 5}, 400, "invalid_request"),
         ({"tier": "pro", "successUrl": "javascript:alert(1)"}, 400, "invalid_request"),
         ({"tier": "pro", "cancelUrl": "ftp://example.com"}, 400, "invalid_request"),
+        ({"priceId": "price_not_ours"}, 404, "unknown_price"),
+        ({"priceId": ""}, 400, "invalid_request"),
     ],
 )
 def test_checkout_input_errors(connected, body, status, code):
     response = checkout(connected, connected.end_user("e@example.com"), **body)
     assert response.status_code == status, response.content
     assert response.json()["code"] == code
+
+
+def test_a_checkout_by_price_id_subscribes_to_that_tier_and_only_a_tiers_current_price_is_accepted(connected, bob):
+    """The original's clients may send the Stripe price instead of the tier (its server took any price of the
+    account); here it must be the current price of one of the project's tiers."""
+    pro = Tier.objects.get(project=connected.project, mode="test", slug="pro")
+    user = connected.end_user("by-price@example.com")
+    response = checkout(connected, user, priceId=pro.stripe_price_id)
+    assert response.status_code == 200, response.content
+    account = StripeConnection.objects.get().account_id
+    session = stripe_api._client("test").v1.checkout.sessions.retrieve(response.json()["sessionId"],
+                                                                       options={"stripe_account": account})
+    assert session.metadata["dreamapi_tier"] == "pro"
+    mismatch = checkout(connected, user, tier="free", priceId=pro.stripe_price_id)
+    assert (mismatch.status_code, mismatch.json()["code"]) == (400, "price_tier_mismatch")
+    # Another project's key cannot use this project's price (it is not one of its tiers').
+    outsider = bob.end_user("outsider@example.com")
+    refused = checkout(bob, outsider, priceId=pro.stripe_price_id)
+    assert (refused.status_code, refused.json()["code"]) == (404, "unknown_price")
+    old_price = pro.stripe_price_id
+    tier_update(tier=pro, price_cents=2900)
+    archived = checkout(connected, connected.end_user("late@example.com"), priceId=old_price)
+    assert (archived.status_code, archived.json()["code"]) == (404, "unknown_price")
 
 
 def test_checkout_without_a_connected_account_is_409(alice):
