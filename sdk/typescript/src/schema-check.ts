@@ -8,51 +8,112 @@
 import type { DreamAPIError } from "./errors";
 import type { components } from "./generated/openapi";
 import type {
+  CartCheckoutParams,
+  CartCheckoutResult,
   CheckoutParams,
   CheckoutResult,
   CreateCustomerParams,
+  CreateProductParams,
+  CreateTierParams,
   Customer,
   CustomerPage,
   CustomerResult,
+  DashboardCustomer,
+  DashboardMetrics,
+  DashboardTier,
+  DashboardTotals,
   DeleteCustomerResult,
+  ManagedTier,
+  Order,
+  OrderLine,
+  OrderPage,
   Pagination,
   PortalParams,
   PortalResult,
+  Product,
+  ProductDetail,
+  ProductResult,
+  ProjectTotals,
   Revoked,
   SignedIn,
   Tier,
+  TierDeleteResult,
+  TierResult,
   UpdateCustomerParams,
+  UpdateProductParams,
+  UpdateTierParams,
   Usage,
   UsageTrackResult,
+  WebhookEvent,
+  WebhookStatus,
 } from "./types";
 
 type Schemas = components["schemas"];
 
 /** Which public type covers each schema of the API. */
 interface Coverage {
+  BillingModeEnum: string;
+  /** The SDK takes the original's `customerEmail`/`customerName` and sends them as `email`/`name`. */
+  CartCheckoutRequest: Omit<CartCheckoutParams, "customerEmail" | "customerName"> & {
+    email?: CartCheckoutParams["customerEmail"];
+    name?: CartCheckoutParams["customerName"];
+  };
+  CartCheckoutResult: CartCheckoutResult;
+  CartItemRequest: CartCheckoutParams["items"][number];
   CheckoutRequestRequest: CheckoutParams;
-  CheckoutUrl: CheckoutResult;
+  CheckoutSession: CheckoutResult;
   CodeExchangeRequest: { code: string; redirectUri: string; codeVerifier?: string };
   Customer: Customer;
   CustomerCreateRequest: CreateCustomerParams;
+  CustomerDeleted: DeleteCustomerResult;
   CustomerEnvelope: CustomerResult;
   CustomerPage: CustomerPage;
-  Deleted: DeleteCustomerResult;
+  DashboardCustomer: DashboardCustomer;
+  DashboardCustomerStatusEnum: string;
+  DashboardMetrics: DashboardMetrics;
+  DashboardTier: DashboardTier;
+  DashboardTotals: DashboardTotals;
+  DeletedCustomer: DeleteCustomerResult["deleted"];
   Error: DreamAPIError;
   IntervalEnum: string;
+  ManagedTier: ManagedTier;
+  ModeEnum: string;
+  Order: Order;
+  OrderLine: OrderLine;
+  OrderPage: OrderPage;
+  OrderPagination: Pagination;
+  OrderStatusEnum: string;
   Pagination: Pagination;
   PatchedCustomerUpdateRequest: UpdateCustomerParams;
+  PatchedProductUpdateRequest: UpdateProductParams;
+  PatchedTierUpdateRequest: UpdateTierParams;
   PortalRequestRequest: PortalParams;
-  PortalUrl: PortalResult;
+  PortalSession: PortalResult;
+  Product: Product;
+  ProductDetail: ProductDetail;
+  ProductEnvelope: ProductResult;
+  /** The multipart part of `products.uploadImage(productId, image)`. */
+  ProductImageRequest: { image: Blob };
+  ProductList: { products: Product[] };
+  ProductWriteRequest: CreateProductParams;
+  ProjectTotals: ProjectTotals;
   Revoked: Revoked;
   SignedIn: SignedIn;
   Tier: Tier;
+  TierDeleted: TierDeleteResult;
+  TierEnvelope: TierResult;
+  /** The 403 at the limit: an error body (open to extra keys) with the usage. */
+  TierLimitError: DreamAPIError;
   TierList: { tiers: Tier[] };
+  /** `id` is another way to send `name`: the SDK sends `name`. */
+  TierWriteRequest: CreateTierParams & { id?: string };
   TokenRefreshRequest: { customerId?: string; token?: string };
   TokenRevokeRequest: { customerId?: string; token?: string };
-  Tracked: UsageTrackResult;
   Usage: Usage;
-  UsageSummary: Usage;
+  UsageTracked: UsageTrackResult;
+  WebhookEvent: WebhookEvent;
+  WebhookEventStatusEnum: string;
+  WebhookStatus: WebhookStatus;
 }
 
 type MissingFields<Generated, Public> = Generated extends string | number | boolean

@@ -306,7 +306,7 @@ describe("responses from servers before the original's shapes", () => {
     assert.equal(customer.createdAt, Date.parse("2026-01-02T03:04:05Z"));
     const { tiers } = await api.products.listTiers();
     assert.deepEqual(tiers.map((t) => [t.name, t.displayName, t.priceId, t.productId, t.limit]),
-      [["pro", "Pro", "price_1", "", 10], ["free", "Free", "", "", -1]]);
+      [["pro", "Pro", "price_1", "", 10], ["free", "Free", "", "", "unlimited"]]);
   });
 });
 
