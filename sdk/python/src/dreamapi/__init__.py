@@ -9,44 +9,66 @@
 
 from ._client import AsyncDreamAPI, DreamAPI
 from ._http import parse_retry_after
+from ._specs import NOT_GIVEN
 from .errors import DreamAPIError
 from .models import (
+    CartItem,
     CheckoutResult,
     Customer,
+    DashboardCustomer,
     DashboardMetrics,
     DashboardTotals,
+    DeletedCustomer,
     DeleteResult,
+    ManagedTier,
     Order,
+    OrderLine,
     Page,
     PortalResult,
     Product,
+    ProductDetail,
+    ProjectTotals,
     Revoked,
     SignedIn,
     Tier,
+    TierDeleted,
     TrackResult,
     Usage,
+    WebhookEvent,
+    WebhookStatus,
 )
 
 __version__ = "1.0.0"
 
 __all__ = [
+    "NOT_GIVEN",
     "AsyncDreamAPI",
+    "CartItem",
     "CheckoutResult",
     "Customer",
+    "DashboardCustomer",
     "DashboardMetrics",
     "DashboardTotals",
     "DeleteResult",
+    "DeletedCustomer",
     "DreamAPI",
     "DreamAPIError",
+    "ManagedTier",
     "Order",
+    "OrderLine",
     "Page",
     "PortalResult",
     "Product",
+    "ProductDetail",
+    "ProjectTotals",
     "Revoked",
     "SignedIn",
     "Tier",
+    "TierDeleted",
     "TrackResult",
     "Usage",
+    "WebhookEvent",
+    "WebhookStatus",
     "__version__",
     "parse_retry_after",
 ]
