@@ -357,6 +357,12 @@ def test_the_async_client_does_the_same(live: Live):
                                                          success_url=f"{live.app_origin}/ok")
             assert checkout.session_id
             assert (await api.billing.open_portal(user_id=customer.id)).url.startswith("http")
+            redirect = f"{live.app_origin}/callback"
+            with DreamAPI(publishable_key=live.publishable_key, base_url=live.base_url) as pages:
+                sign_in_url = pages.auth.get_sign_in_url(redirect)
+            landed = await asyncio.to_thread(hosted_sign_in, sign_in_url, live.user_email, live.user_password)
+            (code,) = parse_qs(urlsplit(landed).query)["code"]
+            assert (await api.auth.exchange_code(code=code, redirect_uri=redirect)).customer.email == live.user_email
             signed_in = await api.auth.refresh(customer_id=customer.id)
             assert (await api.usage.check(user_token=signed_in.token)).usage_count == 2
             assert (await api.auth.revoke(customer_id=customer.id)).success

@@ -8,6 +8,8 @@ const browser = () => new DreamAPI({ publishableKey: env.publishableKey, baseUrl
 
 describe("what a publishable key may do alone", { skip: noServer }, () => {
   test("listTiers works with the publishable key", async () => {
+    assert.equal(browser().isFrontendOnly(), true);
+    assert.equal(new DreamAPI({ secretKey: env.secretKey, baseUrl: env.baseUrl }).isFrontendOnly(), false);
     const { tiers } = await browser().products.listTiers();
     assert.ok(tiers.some((t) => t.name === env.paidTier));
   });

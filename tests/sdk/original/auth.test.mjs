@@ -46,8 +46,10 @@ describe("the original client's auth helpers", { skip: noServer }, () => {
       location: { search: `?__clerk_jwt=${token}`, pathname: "/dashboard", href: `${env.appOrigin}/dashboard?__clerk_jwt=${token}`, origin: env.appOrigin },
       history: { replaceState: (_s, _t, url) => (cleaned = url) },
     };
+    globalThis.document = { cookie: "" };
     try {
       const api = browser();
+      assert.equal(api.auth.constructor.hasAuthParams(), true, "the page came back from the sign-up");
       await api.auth.init();
       assert.equal(cleaned, "/dashboard");
       assert.equal(api.auth.isSignedIn(), true);
@@ -70,6 +72,7 @@ describe("the original client's auth helpers", { skip: noServer }, () => {
     } finally {
       delete globalThis.window;
       delete globalThis.localStorage;
+      delete globalThis.document;
     }
     assert.equal((await rawRequest("GET", "/api/usage", { key: env.secretKey, headers: { "X-User-Id": customer.id } })).json.usageCount, 1);
   });
