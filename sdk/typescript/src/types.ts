@@ -239,24 +239,13 @@ export interface ProductImageParams {
   filename?: string;
 }
 
-/** A tier as `POST/PATCH /api/tiers` answer it (secret key). */
-export interface ManagedTier {
-  /** The tier id, e.g. "pro". */
+/**
+ * A tier as `POST/PATCH /api/tiers` answer it (secret key): the keys of the dashboard's tiers
+ * (null for no Stripe price yet, or a free tier, and for no limit) plus its id, place and default.
+ */
+export interface ManagedTier extends DashboardTier {
+  /** The tier id, e.g. "pro" (also in `name`, as the original's clients read it). */
   id: string;
-  /** The tier id again (the original's clients read `name` as the id). */
-  name: string;
-  displayName: string;
-  /** Minor units per interval. */
-  price: number;
-  currency: string;
-  interval: "month" | "year";
-  /** Calls per usage period; null: unlimited. */
-  limit: number | null;
-  features: string[];
-  popular: boolean;
-  /** The Stripe Price; null until the tier is saved to a connected Stripe account (or free). */
-  priceId: string | null;
-  productId: string | null;
   order: number;
   /** New end users start on this tier. */
   default: boolean;
