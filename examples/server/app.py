@@ -47,7 +47,7 @@ def create_app(*, secret_key: str, publishable_key: str, base_url: str, public_u
     @app.get("/")
     def home() -> ResponseReturnValue:
         if "customer_id" not in session:
-            return page(f"<h1>Summaries</h1><p>Summaries of anything, five a month for free.</p>"
+            return page(f"<h1>Summaries</h1><p>Summaries of anything: free up to your plan's monthly limit.</p>"
                         f"<p><a class=b href='{escape(api.auth.get_sign_up_url(callback))}'>Sign up</a> "
                         f"<a class=b href='{escape(api.auth.get_sign_in_url(callback))}'>Sign in</a></p>")
         usage = api.usage.check(user_id=session["customer_id"])

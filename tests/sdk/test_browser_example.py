@@ -1,21 +1,24 @@
 """The browser-only example (examples/browser) in headless Chromium, with the built TypeScript
-bundle and only the publishable key: sign up on the hosted page, come back with a code, exchange
-it with PKCE, track usage, open Checkout. No secret key may appear in anything the page loads."""
+bundle and only the publishable key (issue 9's acceptance test): sign up on the hosted page,
+come back with a code, exchange it with PKCE, track usage, pay for the paid tier on the Stripe
+stand-in's Checkout page and come back through /refresh with the new plan. No secret key may
+appear in anything the browser loads."""
 
 from __future__ import annotations
 
 import importlib.util
+import re
 import shutil
 import threading
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 from django.core import mail
 
 from signup.models import SignupSettings
 
-from .conftest import REPO, browser_mode_missing, pkce_missing
+from .conftest import PAID_TIER, REPO
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -121,10 +124,9 @@ def test_the_page_lists_the_tiers_and_starts_a_pkce_sign_up(example, live_projec
 
 
 def test_sign_up_come_back_track_and_upgrade_with_only_the_publishable_key(example, live_project, browser, tmp_path):
-    waiting = pkce_missing(live_project) or browser_mode_missing(live_project)
-    if waiting:
-        pytest.skip(waiting)
     page, loaded = open_page(browser)
+    visited: list[str] = []
+    page.on("request", lambda request: visited.append(request.url) if request.is_navigation_request() else None)
     page.goto(f"{example}/index.html")
     page.get_by_role("button", name="Sign up").click()
     page.get_by_label("E-mail address").fill("browser.only@example.com")
@@ -142,10 +144,32 @@ def test_sign_up_come_back_track_and_upgrade_with_only_the_publishable_key(examp
 
     page.get_by_role("button", name="Write a note").click()
     expect(page.locator("#status")).to_have_text("Note saved.")
-    expect(page.locator("#usage-text")).to_contain_text("1 of")
+    expect(page.locator("#usage-text")).to_have_text("1 of 100")
     page.screenshot(path=str(tmp_path / "signed-in-390.png"), full_page=True)
 
+    # Upgrade: the stand-in's Checkout page, Pay, back through dream-api's /refresh with a new code.
     page.get_by_role("button", name="Upgrade to Pro").click()
     page.wait_for_url(lambda url: "/checkout/" in url)
     assert not page.url.startswith(example)
+    expect(page.get_by_text("Paying as browser.only@example.com")).to_be_visible()
+    page.get_by_role("button", name=re.compile(r"^Pay ")).click()
+    expect(page.locator("#plan")).to_have_text(PAID_TIER, timeout=30_000)
+    expect(page.locator("#status")).to_have_text("Thank you! Your plan is upgraded.")
+    expect(page.get_by_role("button", name="Upgrade to Pro")).to_be_hidden()
+    assert page.url == f"{example}/index.html", page.url
+    refreshed = [url for url in visited if urlsplit(url).path == "/refresh"]
+    assert refreshed and refreshed[0].startswith(f"{live_project.url}/refresh?"), visited
+    assert parse_qs(urlsplit(refreshed[0]).query)["code_challenge_method"] == ["S256"]
+    # The server agrees: the end user is on the paid tier, with the note counted.
+    usage = requests.get(f"{live_project.url}/api/usage", timeout=10, headers={
+        "Authorization": f"Bearer {live_project.tenant.sk}", "X-User-Id": _end_user_id(live_project, "browser.only@example.com")})
+    assert (usage.json()["plan"], usage.json()["usageCount"]) == (PAID_TIER, 1)
+    page.screenshot(path=str(tmp_path / "upgraded-390.png"), full_page=True)
     assert_no_secret_key(loaded, live_project.tenant.sk, page)
+
+
+def _end_user_id(live_project, email: str) -> str:
+    answer = requests.get(f"{live_project.url}/api/customers", params={"search": email}, timeout=10,
+                          headers={"Authorization": f"Bearer {live_project.tenant.sk}"})
+    (customer,) = answer.json()["customers"]
+    return customer["id"]

@@ -1,14 +1,20 @@
 """The live server and keys come from the environment (set by the repository's tests/sdk, or by
-hand against ``./dev run``); tests that need it skip without it. Tests waiting for an endpoint
-the server does not have yet skip, with the reason, only while the server answers 404 for it."""
+hand against ``./dev run``); tests that need it skip without it (tests/sdk fails a run that
+skips). Also: the hosted sign-in and the Stripe stand-in's Checkout page played as a person
+would, and a small PNG."""
 
 from __future__ import annotations
 
 import os
+import re
+import struct
+import time
 import uuid
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from html import unescape
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -26,17 +32,13 @@ class Live:
     small_tier: str
     app_origin: str
     other_secret_key: str
+    user_email: str
+    user_password: str
 
     def raw(self, method: str, path: str, *, key: str | None = None, headers: dict[str, str] | None = None,
             json: Any = None) -> httpx.Response:
         all_headers = {"Authorization": f"Bearer {key or self.secret_key}", **(headers or {})}
         return httpx.request(method, self.base_url + path, headers=all_headers, json=json, timeout=30)
-
-    def route_missing(self, method: str, path: str, json: Any = None) -> str | None:
-        answer = self.raw(method, path, json=json)
-        if answer.status_code == 404 and answer.json().get("message", "").startswith("No endpoint"):
-            return f"the server has no {method} {path} yet (404)"
-        return None
 
     def token_for(self, customer_id: str) -> str:
         answer = self.raw("POST", "/api/auth/refresh", json={"customerId": customer_id})
@@ -58,6 +60,8 @@ def live() -> Live:
         small_tier=os.environ.get("DREAMAPI_SMALL_TIER", ""),
         app_origin=os.environ.get("DREAMAPI_APP_ORIGIN", "https://app.example.test"),
         other_secret_key=os.environ.get("DREAMAPI_OTHER_SECRET_KEY", ""),
+        user_email=os.environ.get("DREAMAPI_USER_EMAIL", ""),
+        user_password=os.environ.get("DREAMAPI_USER_PASSWORD", ""),
     )
 
 
@@ -71,10 +75,55 @@ def unique(prefix: str = "py") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}@example.com"
 
 
-def original_shapes_missing(live: Live) -> str | None:
-    """The original's response shapes: the serializer documents what it renders, so the live
-    schema says whether the server has them."""
-    schema = httpx.get(f"{live.base_url}/api/schema/?format=json", timeout=30).json()
-    if "publishableKey" in schema["components"]["schemas"]["Customer"]["properties"]:
-        return None
-    return "the server's Customer has no publishableKey yet (original response shapes)"
+T = TypeVar("T")
+
+
+def eventually(check: Callable[[], T | None], timeout: float = 15.0) -> T:
+    """Polls ``check`` until it returns something truthy (Stripe's events arrive asynchronously)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"still nothing after {timeout} s"
+        time.sleep(0.1)
+
+
+def hosted_sign_in(url: str, email: str, password: str, browser: httpx.Client | None = None) -> str:
+    """Plays the end user on the hosted sign-in page; returns where it sends the browser back.
+    ``browser`` keeps the hosted session's cookies for a later hosted page."""
+    own = browser is None
+    browser = browser or httpx.Client(timeout=30)
+    try:
+        page = browser.get(url)
+        assert page.status_code == 200, page.text[:300]
+        match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+        assert match
+        answer = browser.post(url, data={"csrfmiddlewaretoken": match.group(1), "email": email, "password": password},
+                              headers={"Referer": url})
+    finally:
+        if own:
+            browser.close()
+    assert answer.status_code == 303, answer.text[:500]
+    return answer.headers["Location"]
+
+
+def pay_on_checkout_page(checkout_url: str, email: str = "buyer@example.com") -> str:
+    """Presses "Pay" on the Stripe stand-in's Checkout page; returns where it sends the buyer."""
+    page = httpx.get(checkout_url, timeout=30)
+    assert page.status_code == 200, page.text[:300]
+    action = re.search(r'<form method="post" action="([^"]+/pay)"', page.text)
+    assert action, page.text[:500]
+    paid = httpx.post(str(httpx.URL(checkout_url).join(unescape(action.group(1)))), data={"email": email}, timeout=30)
+    assert paid.status_code == 303, paid.text[:300]
+    return paid.headers["Location"]
+
+
+def png_bytes(width: int = 4, height: int = 4) -> bytes:
+    """A valid RGB PNG of one colour (the server decodes what it stores)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    rows = b"".join(b"\x00" + bytes((59, 91, 219)) * width for _ in range(height))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")

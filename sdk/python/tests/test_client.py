@@ -72,7 +72,34 @@ def test_the_limit_error_is_not_retried_and_carries_the_usage():
     assert caught.value.is_limit_reached
     assert caught.value.status == 403
     assert caught.value.body["usage"]["usageCount"] == 1
+    assert caught.value.usage is not None and caught.value.usage.usage_count == 1
     assert len(script.requests) == 1
+
+
+def test_none_means_unlimited_and_a_left_out_argument_changes_nothing():
+    product = {"id": "prd_1", "name": "mug", "price": 900, "inventory": None, "stock": None}
+    tier = {"id": "max", "name": "max", "displayName": "Max", "price": 0, "limit": None}
+    script = Script(*(httpx.Response(200, json={"success": True, "product": product}) for _ in range(2)),
+                    *(httpx.Response(200, json={"success": True, "tier": tier}) for _ in range(2)))
+    api = script.client()
+    api.products.update("prd_1", price=1000)
+    api.products.update("prd_1", inventory=None)
+    api.products.update_tier("max", display_name="Max")
+    api.products.update_tier("max", limit=None)
+    bodies = [json.loads(request.content) for _, request in script.requests]
+    assert bodies == [{"price": 1000}, {"inventory": None}, {"displayName": "Max"}, {"limit": None}]
+
+
+def test_an_image_is_sent_as_multipart_with_its_type():
+    product = {"id": "prd_1", "name": "mug", "price": 900, "imageUrl": "https://api.test/api/assets/prj_1/a.png"}
+    script = Script(httpx.Response(200, json={"success": True, "product": product}))
+    uploaded = script.client().products.upload_image("prd_1", b"\x89PNG...", filename="mug.png")
+    assert uploaded.image_url.endswith("/a.png")
+    (_, request), = script.requests
+    assert request.url.path == "/api/products/prd_1/image"
+    assert request.headers["Content-Type"].startswith("multipart/form-data; boundary=")
+    body = request.read()
+    assert b'name="image"; filename="mug.png"' in body and b"Content-Type: image/png" in body
 
 
 def test_a_dropped_connection_is_retried_only_for_replay_safe_calls():
@@ -166,7 +193,8 @@ def test_models_read_the_contract_and_dream_apis_earlier_shapes():
     assert (before.name, before.display_name) == (after.name, after.display_name) == ("pro", "Pro")
     assert after.limit is None and after.product_id == "prod_1"
 
-    assert DeleteResult.from_api({"success": True, "deleted": {"id": "usr_1", "email": "a@x.test"}}).deleted_email == "a@x.test"
+    deleted = DeleteResult.from_api({"success": True, "deleted": {"id": "usr_1", "email": "a@x.test", "externalId": "u1"}})
+    assert (deleted.deleted_email, deleted.deleted.external_id) == ("a@x.test", "u1")
     assert DeleteResult.from_api({"success": True, "deleted": True, "id": "usr_1"}).deleted_id == "usr_1"
     assert Customer.from_api({"id": "usr_1", "futureField": 1}).raw["futureField"] == 1
 

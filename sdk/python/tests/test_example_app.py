@@ -5,33 +5,18 @@ verification, sign-out."""
 from __future__ import annotations
 
 import importlib.util
-import os
 import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 
 from dreamapi import DreamAPI
 
-from .conftest import Live
+from .conftest import Live, hosted_sign_in
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "server" / "app.py"
-
-
-def hosted_sign_in(url: str, email: str, password: str) -> str:
-    """Plays the end user on the hosted sign-in page; returns where it sends the browser back."""
-    with httpx.Client(timeout=30) as browser:
-        page = browser.get(url)
-        assert page.status_code == 200, page.text[:300]
-        match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
-        assert match
-        answer = browser.post(url, data={"csrfmiddlewaretoken": match.group(1), "email": email, "password": password},
-                              headers={"Referer": url})
-    assert answer.status_code == 303, answer.text[:500]
-    return answer.headers["Location"]
 
 
 @pytest.fixture
@@ -48,9 +33,7 @@ def example(live: Live) -> Any:
 
 
 def test_the_server_example_journey(example: Any, live: Live, api: DreamAPI):
-    email, password = os.environ.get("DREAMAPI_USER_EMAIL"), os.environ.get("DREAMAPI_USER_PASSWORD")
-    if not email or not password:
-        pytest.skip("no confirmed end user to sign in with")
+    email, password = live.user_email, live.user_password
     client = example.test_client()
     home = client.get("/").get_data(as_text=True)
     sign_in_url = re.search(r"href='([^']+/signin\?[^']+)'", home).group(1).replace("&amp;", "&")
@@ -62,11 +45,10 @@ def test_the_server_example_journey(example: Any, live: Live, api: DreamAPI):
     assert f"Hello {email}" in client.get("/").get_data(as_text=True)
 
     customer_id = next(c.id for c in api.customers.list(search=email))
-    api.customers.update(customer_id, plan=live.small_tier or "free")
+    api.customers.update(customer_id, plan=live.small_tier)
     answers = [client.post("/generate") for _ in range(3)]
-    if live.small_tier:
-        assert [a.status_code for a in answers] == [200, 200, 402]
-        assert answers[2].get_json()["code"] == "tier_limit_reached"
+    assert [a.status_code for a in answers] == [200, 200, 402]
+    assert answers[2].get_json()["code"] == "tier_limit_reached"
 
     upgrade = client.post("/upgrade")
     assert upgrade.status_code == 303 and "/checkout/" in upgrade.headers["Location"]

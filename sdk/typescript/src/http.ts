@@ -122,8 +122,10 @@ export class HttpClient {
     const options = request.options ?? {};
     const url = this.url(request.path, request.query);
     const headers: Record<string, string> = { Accept: "application/json", ...this.config.headers, ...request.headers };
-    let body: string | undefined;
-    if (request.body !== undefined && request.body !== null) {
+    let body: string | FormData | undefined;
+    if (typeof FormData !== "undefined" && request.body instanceof FormData) {
+      body = request.body; // multipart: fetch sets the Content-Type with its boundary
+    } else if (request.body !== undefined && request.body !== null) {
       headers["Content-Type"] = "application/json";
       body = JSON.stringify(request.body);
     }

@@ -14,27 +14,38 @@ import type { RequestOptions } from "./http";
 import { normalizeCustomer, normalizeTier, normalizeUsage } from "./normalize";
 import type {
   CartCheckoutParams,
+  CartCheckoutResult,
   CheckFeatureParams,
   CheckoutParams,
   CheckoutResult,
   CreateCustomerParams,
+  CreateProductParams,
+  CreateTierParams,
   Customer,
   CustomerPage,
   CustomerResult,
   DashboardMetrics,
   DashboardTotals,
   DeleteCustomerResult,
+  DeleteTierParams,
   DreamAPIConfig,
   FeatureCheck,
   ListCustomersParams,
+  ListOrdersParams,
   Order,
   OrderPage,
   PortalParams,
   PortalResult,
   Product,
+  ProductImageParams,
+  ProductResult,
   Tier,
+  TierDeleteResult,
+  TierResult,
   TrackParams,
   UpdateCustomerParams,
+  UpdateProductParams,
+  UpdateTierParams,
   Usage,
   UsageTrackResult,
 } from "./types";
@@ -208,7 +219,7 @@ class ProductAPI {
   }
 
   /** A guest checkout for a cart of one-off products; 409 when stock is short. */
-  cartCheckout(params: CartCheckoutParams, options?: RequestOptions): Promise<CheckoutResult> {
+  cartCheckout(params: CartCheckoutParams, options?: RequestOptions): Promise<CartCheckoutResult> {
     const body = {
       items: params.items,
       email: params.customerEmail,
@@ -216,32 +227,56 @@ class ProductAPI {
       successUrl: params.successUrl,
       cancelUrl: params.cancelUrl,
     };
-    return this.client.post<CheckoutResult>("/api/cart/checkout", { body, options });
+    return this.client.post<CartCheckoutResult>("/api/cart/checkout", { body, options });
   }
 
-  /** Catalogue management from scripts (secret key). */
-  create(params: Record<string, unknown>, options?: RequestOptions): Promise<{ product: Product }> {
-    return this.client.post("/api/products", { body: params, options });
+  // --- the catalogue, from scripts (secret key) ----------------------------------------------
+
+  /** A product with its stock counters (`productId`: the prd_… id or the product's name). */
+  get(productId: string, options?: RequestOptions): Promise<ProductResult> {
+    return this.client.get<ProductResult>(`/api/products/${enc(productId)}`, { options });
   }
 
-  update(productId: string, params: Record<string, unknown>, options?: RequestOptions): Promise<{ product: Product }> {
-    return this.client.patch(`/api/products/${enc(productId)}`, { body: params, options });
+  /** Adds a product (and its Stripe Product and Price on the connected account). */
+  create(params: CreateProductParams, options?: RequestOptions): Promise<ProductResult> {
+    return this.client.post<ProductResult>("/api/products", { body: params, options });
   }
 
-  delete(productId: string, options?: RequestOptions): Promise<{ success: boolean }> {
-    return this.client.delete(`/api/products/${enc(productId)}`, { options });
+  /** Changes a product; a new price or currency makes a new Stripe Price. */
+  update(productId: string, params: UpdateProductParams, options?: RequestOptions): Promise<ProductResult> {
+    return this.client.patch<ProductResult>(`/api/products/${enc(productId)}`, { body: params, options });
   }
 
-  createTier(params: Record<string, unknown>, options?: RequestOptions): Promise<{ tier: Tier }> {
-    return this.client.post("/api/tiers", { body: params, options });
+  /** Stops listing and selling a product; orders stay (`update(id, {active: true})` brings it back). */
+  archive(productId: string, options?: RequestOptions): Promise<ProductResult> {
+    return this.client.delete<ProductResult>(`/api/products/${enc(productId)}`, { options });
   }
 
-  updateTier(name: string, params: Record<string, unknown>, options?: RequestOptions): Promise<{ tier: Tier }> {
-    return this.client.patch(`/api/tiers/${enc(name)}`, { body: params, options });
+  /** Sets the product's image: a PNG, JPEG, WebP or GIF (a Blob or File), sent as multipart. */
+  uploadImage(productId: string, image: Blob, params: ProductImageParams = {}, options?: RequestOptions): Promise<ProductResult> {
+    const form = new FormData();
+    const filename = params.filename ?? (image as Blob & { name?: string }).name ?? "image";
+    form.append("image", image, filename);
+    return this.client.post<ProductResult>(`/api/products/${enc(productId)}/image`, { body: form, options });
   }
 
-  deleteTier(name: string, options?: RequestOptions): Promise<{ success: boolean }> {
-    return this.client.delete(`/api/tiers/${enc(name)}`, { options });
+  deleteImage(productId: string, options?: RequestOptions): Promise<ProductResult> {
+    return this.client.delete<ProductResult>(`/api/products/${enc(productId)}/image`, { options });
+  }
+
+  // --- tiers, from scripts (secret key; the dashboard's rules) ---------------------------------
+
+  createTier(params: CreateTierParams, options?: RequestOptions): Promise<TierResult> {
+    return this.client.post<TierResult>("/api/tiers", { body: params, options });
+  }
+
+  updateTier(tierId: string, params: UpdateTierParams, options?: RequestOptions): Promise<TierResult> {
+    return this.client.patch<TierResult>(`/api/tiers/${enc(tierId)}`, { body: params, options });
+  }
+
+  /** Deletes a tier; when end users are on it, `moveUsersTo` names the tier they move to. */
+  deleteTier(tierId: string, params: DeleteTierParams = {}, options?: RequestOptions): Promise<TierDeleteResult> {
+    return this.client.delete<TierDeleteResult>(`/api/tiers/${enc(tierId)}`, { query: { ...params }, options });
   }
 
   /** The public address of a product image (`GET /api/assets/{key}`). */
@@ -253,15 +288,17 @@ class ProductAPI {
 class OrderAPI {
   constructor(private readonly client: DreamClient) {}
 
-  list(params: { page?: number; limit?: number } = {}, options?: RequestOptions): Promise<OrderPage> {
+  /** One page of the store's orders, newest first. */
+  list(params: ListOrdersParams = {}, options?: RequestOptions): Promise<OrderPage> {
     return this.client.get<OrderPage>("/api/orders", { query: { ...params }, options });
   }
 
-  async *iterate(params: { limit?: number } = {}, options?: RequestOptions): AsyncGenerator<Order> {
+  /** Every order matching the filters, page after page. */
+  async *iterate(params: Omit<ListOrdersParams, "page"> = {}, options?: RequestOptions): AsyncGenerator<Order> {
     for (let page = 1; ; page++) {
       const result = await this.list({ ...params, page }, options);
       yield* result.orders;
-      if (!result.pagination?.hasMore || result.orders.length === 0) return;
+      if (!result.pagination.hasMore || result.orders.length === 0) return;
     }
   }
 }
@@ -269,10 +306,12 @@ class OrderAPI {
 class DashboardAPI {
   constructor(private readonly client: DreamClient) {}
 
+  /** The project's metrics in the key's mode (the original's DashboardMetrics, and more). */
   get(options?: RequestOptions): Promise<DashboardMetrics> {
     return this.client.get<DashboardMetrics>("/api/dashboard", { options });
   }
 
+  /** Totals over every project of the key's developer, in the key's mode. */
   getTotals(options?: RequestOptions): Promise<DashboardTotals> {
     return this.client.get<DashboardTotals>("/api/dashboard/totals", { options });
   }

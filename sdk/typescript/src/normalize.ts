@@ -37,6 +37,6 @@ export function normalizeTier(tier: Tier): Tier {
     displayName: tier.name,
     priceId: raw.priceId === null ? "" : tier.priceId,
     productId: typeof raw.productId === "string" ? raw.productId : "",
-    limit: raw.limit === null ? -1 : tier.limit,
+    limit: raw.limit === null ? "unlimited" : tier.limit,
   };
 }

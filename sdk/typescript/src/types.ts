@@ -59,10 +59,11 @@ export interface Customer {
   externalId?: string | null;
   metadata?: Record<string, unknown>;
   emailVerified?: boolean;
-  updatedAt?: number | string;
-  /** createdAt as ISO 8601 (UTC). */
+  /** Epoch milliseconds. */
+  updatedAt?: number;
+  /** `createdAt` as ISO 8601 text. */
   created?: string;
-  /** updatedAt as ISO 8601 (UTC). */
+  /** `updatedAt` as ISO 8601 text. */
   updated?: string;
 }
 
@@ -214,8 +215,8 @@ export interface Tier {
   displayName: string;
   /** Price in minor units (2900 = $29.00). */
   price: number;
-  /** Calls per period; -1 or null for unlimited. */
-  limit: number;
+  /** Calls per period, or "unlimited" (as the original service sent it). */
+  limit: number | "unlimited";
   /** Stripe price id ("" for a free tier). */
   priceId: string;
   /** Stripe product id ("" for a free tier). */
@@ -242,10 +243,123 @@ export interface Product {
   currency?: string;
   priceId: string;
   productId: string;
-  imageUrl?: string;
+  /** Where the image is served (`GET /api/assets/…`); null without one. */
+  imageUrl?: string | null;
+  /** Units that can still be bought; null: unlimited. */
   inventory?: number | null;
   soldOut?: boolean;
   features?: string[];
+}
+
+/** A product as its owner sees it (secret key): the listing's fields plus the stock counters. */
+export interface ProductDetail extends Product {
+  id: string;
+  displayName: string;
+  description: string;
+  currency: string;
+  imageUrl: string | null;
+  inventory: number | null;
+  soldOut: boolean;
+  features: string[];
+  /** Archived products (false) are not listed or sold. */
+  active: boolean;
+  order: number;
+  /** Units on hand; null: unlimited. */
+  stock: number | null;
+  /** Units held by open checkouts. */
+  reserved: number;
+  sold: number;
+  /** A full refund puts the units back in stock. */
+  restockOnRefund: boolean;
+  /** ISO 8601. */
+  createdAt: string;
+  /** ISO 8601. */
+  updatedAt: string;
+}
+
+export interface ProductResult {
+  success: boolean;
+  product: ProductDetail;
+}
+
+/** `POST /api/products`. */
+export interface CreateProductParams {
+  /** The product's id in your catalogue (fixed once created). */
+  name: string;
+  /** Minor units. */
+  price: number;
+  displayName?: string;
+  description?: string;
+  /** Default "usd". */
+  currency?: string;
+  /** Units on hand; null or absent: unlimited. */
+  inventory?: number | null;
+  features?: string[];
+  active?: boolean;
+  order?: number;
+  restockOnRefund?: boolean;
+}
+
+/** `PATCH /api/products/{id}`: anything but `name`; a new price or currency makes a new Stripe Price. */
+export type UpdateProductParams = Partial<Omit<CreateProductParams, "name">>;
+
+/** `POST /api/products/{id}/image`. */
+export interface ProductImageParams {
+  /** The file name sent with the image (default: the File's name, else "image"). */
+  filename?: string;
+}
+
+/**
+ * A tier as `POST/PATCH /api/tiers` answer it (secret key): a `Tier` as `GET /api/tiers` lists it
+ * (`priceId`/`productId` "" without a Stripe price, `limit` a number or "unlimited") plus its place
+ * in the list and whether new end users start on it.
+ */
+export interface ManagedTier extends Tier {
+  /** The tier id, e.g. "pro" (also in `name`, as the original's clients read it). */
+  id: string;
+  currency: string;
+  interval: "month" | "year";
+  features: string[];
+  popular: boolean;
+  entitlements: Entitlements;
+  order: number;
+  /** New end users start on this tier. */
+  default: boolean;
+}
+
+export interface TierResult {
+  success: boolean;
+  tier: ManagedTier;
+}
+
+/** `POST /api/tiers`. */
+export interface CreateTierParams {
+  /** The tier id, e.g. "pro" (fixed once created). */
+  name: string;
+  displayName?: string;
+  /** Minor units per interval; 0 = free (default). */
+  price?: number;
+  currency?: string;
+  interval?: "month" | "year";
+  /** Calls per usage period; null or absent: unlimited. */
+  limit?: number | null;
+  features?: string[];
+  popular?: boolean;
+  order?: number;
+}
+
+/** `PATCH /api/tiers/{id}`: anything but the id. */
+export type UpdateTierParams = Partial<Omit<CreateTierParams, "name">>;
+
+export interface DeleteTierParams {
+  /** Required when end users are on the tier: the tier they move to. */
+  moveUsersTo?: string;
+}
+
+export interface TierDeleteResult {
+  success: boolean;
+  deleted: boolean;
+  id: string;
 }
 
 export interface CheckoutParams {
@@ -272,6 +386,12 @@ export interface CheckoutResult {
   sessionId?: string;
 }
 
+/** `POST /api/cart/checkout`: the stock is held until `expiresAt` (ISO 8601). */
+export interface CartCheckoutResult extends CheckoutResult {
+  sessionId: string;
+  expiresAt: string;
+}
+
 export interface PortalResult {
   url: string;
 }
@@ -279,51 +399,139 @@ export interface PortalResult {
 export interface DashboardMetrics {
   activeSubscriptions: number;
   cancelingSubscriptions: number;
+  /** Monthly recurring revenue in minor units of `currency`. */
   mrr: number;
-  totalRevenue?: number;
-  totalSales?: number;
-  avgOrderValue?: number;
+  /** All time: paid invoices plus the store's paid orders minus their refunds, minor units of `currency`. */
+  totalRevenue: number;
+  /** Paid invoices, all time (minor units of `currency`). */
+  subscriptionRevenue: number;
+  /** The store's paid orders minus their refunds, all time (minor units of `currency`). */
+  storeRevenue: number;
+  /** The store's orders, all time, in every currency (refunded ones included). */
+  totalSales: number;
+  /** The average amount paid per order in `currency`, before refunds (minor units). */
+  avgOrderValue: number;
   usageThisPeriod: number;
+  /** The newest end users. */
   customers: DashboardCustomer[];
+  /** The project's tiers, as `products.listTiers()` lists them. */
   tiers: Tier[];
-  products?: Product[];
-  orders?: Order[];
+  /** The store's products, archived ones too, with their stock counters. */
+  products: ProductDetail[];
+  /** The newest orders. */
+  orders: Order[];
   webhookStatus: WebhookStatus;
+  projectId: string;
+  mode: "test" | "live";
+  /** The currency of `mrr` and the revenue figures. */
+  currency: string;
+  trialingSubscriptions: number;
+  mrrByCurrency: Record<string, number>;
+  revenueThisMonth: number;
+  customersTotal: number;
+  customersNewThisMonth: number;
 }
 
 export interface DashboardCustomer {
   id: string;
   email: string;
   plan: string;
+  /** Tracked calls this period. */
   usage: number;
-  limit: number;
+  /** Calls per period, or "unlimited". */
+  limit: number | "unlimited";
+  /** The latest subscription's state ("none" without one). */
   status: string;
-  renewsAt?: string;
+  /** ISO 8601; null or absent without an ongoing subscription. */
+  renewsAt?: string | null;
+  externalId: string | null;
+  /** ISO 8601. */
+  createdAt: string;
 }
 
 export interface DashboardTotals {
   totalRevenue: number;
   totalCustomers: number;
   totalMRR: number;
+  mode: "test" | "live";
+  currency: string;
+  totalRevenueThisMonth: number;
+  activeSubscriptions: number;
+  cancelingSubscriptions: number;
+  /** Each of the developer's projects in this mode. */
+  projects: ProjectTotals[];
+}
+
+export interface ProjectTotals {
+  id: string;
+  name: string;
+  mrr: number;
+  revenue: number;
+  customers: number;
+  activeSubscriptions: number;
 }
 
 export interface Order {
+  /** The buyer's name, else their e-mail. */
   customer: string;
   email: string;
+  /** Minor units. */
   amount: number;
+  /** The Stripe PaymentIntent (pi_…). */
   paymentId: string;
+  /** When it was paid (ISO 8601). */
   date: string;
+  /** ord_… */
+  id: string;
+  status: "paid" | "partially_refunded" | "refunded";
+  name: string;
+  amountRefunded: number;
+  currency: string;
+  sessionId: string;
+  items: OrderLine[];
+}
+
+export interface OrderLine {
+  productId: string;
+  priceId: string;
+  name: string;
+  quantity: number;
+  unitAmount: number;
+  amount: number;
 }
 
 export interface OrderPage {
   orders: Order[];
-  pagination?: Pagination;
+  pagination: Pagination;
+}
+
+/** `GET /api/orders` filters. */
+export interface ListOrdersParams {
+  page?: number;
+  /** At most 100 (default 50). */
+  limit?: number;
+  /** Paid at or after (ISO 8601). */
+  since?: string;
+  /** Paid before (ISO 8601). */
+  until?: string;
+  status?: "paid" | "partially_refunded" | "refunded";
+  /** E-mail, name, order id, payment id or product name. */
+  search?: string;
 }
 
 export interface WebhookStatus {
   url: string;
-  lastEvent?: string;
-  recentEvents: Array<{ type: string; timestamp: string }>;
+  /** ISO 8601; null or absent before the first event. */
+  lastEvent?: string | null;
+  recentEvents: WebhookStatusEvent[];
+  failedEvents: number;
+}
+
+/** One of the latest Stripe events the project received (`WebhookStatus.recentEvents`). */
+export interface WebhookStatusEvent {
+  type: string;
+  timestamp: string;
+  status: "pending" | "processing" | "processed" | "ignored" | "failed";
 }
 
 /** `POST /api/auth/exchange` and `/api/auth/refresh`. */

@@ -193,6 +193,34 @@ describe("headers per mode", () => {
     await new DreamAPI({ publishableKey: "pk_test_abc", baseUrl }).products.listTiers();
     assert.equal(fake.state.requests[0].headers["content-type"], undefined);
   });
+
+  test("an image is sent as multipart with its file name; a 503 sends it again", async () => {
+    fake.reset();
+    const product = { id: "prd_1", name: "mug", price: 900, imageUrl: `${baseUrl}/api/assets/prj_1/a.png` };
+    fake.script({ status: 503, headers: { "Retry-After": "0" }, body: { error: "Unavailable", message: "later", code: "unavailable" } },
+      { status: 200, body: { success: true, product } });
+    const api = new DreamAPI({ secretKey: "sk_test_x", baseUrl });
+    const { product: uploaded } = await api.products.uploadImage("prd_1", new Blob([Buffer.from("PNGDATA")], { type: "image/png" }), { filename: "mug.png" });
+    assert.equal(uploaded.imageUrl, product.imageUrl);
+    assert.equal(fake.state.requests.length, 2);
+    for (const request of fake.state.requests) {
+      assert.equal(request.url, "/api/products/prd_1/image");
+      assert.match(request.headers["content-type"], /^multipart\/form-data; boundary=/);
+      assert.match(request.body, /name="image"; filename="mug.png"\r\nContent-Type: image\/png\r\n\r\nPNGDATA/);
+    }
+  });
+
+  test("deleteTier sends moveUsersTo as a query parameter; a left-out limit is not sent", async () => {
+    fake.reset();
+    const tier = { id: "max", name: "max", displayName: "Max", price: 0, limit: null };
+    fake.script({ status: 200, body: { success: true, deleted: true, id: "old" } }, { status: 200, body: { success: true, tier } });
+    const api = new DreamAPI({ secretKey: "sk_test_x", baseUrl });
+    await api.products.deleteTier("old", { moveUsersTo: "free" });
+    await api.products.updateTier("max", { displayName: "Max" });
+    assert.equal(fake.state.requests[0].url, "/api/tiers/old?moveUsersTo=free");
+    assert.equal(fake.state.requests[0].method, "DELETE");
+    assert.deepEqual(JSON.parse(fake.state.requests[1].body), { displayName: "Max" });
+  });
 });
 
 describe("the end user's session", () => {
@@ -306,7 +334,7 @@ describe("responses from servers before the original's shapes", () => {
     assert.equal(customer.createdAt, Date.parse("2026-01-02T03:04:05Z"));
     const { tiers } = await api.products.listTiers();
     assert.deepEqual(tiers.map((t) => [t.name, t.displayName, t.priceId, t.productId, t.limit]),
-      [["pro", "Pro", "price_1", "", 10], ["free", "Free", "", "", -1]]);
+      [["pro", "Pro", "price_1", "", 10], ["free", "Free", "", "", "unlimited"]]);
   });
 });
 

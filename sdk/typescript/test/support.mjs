@@ -1,6 +1,5 @@
-// Shared by the live test files: the server and keys from the environment, probes that tell
-// which parts of the API the server has (so a test waiting for an endpoint skips, with the
-// reason, only while the server answers 404 for that route), and a hosted sign-in driver.
+// Shared by the live test files: the server and keys from the environment, raw requests, the
+// hosted sign-in and the stand-in's checkout page played as a person would, and a PNG.
 //
 // Environment (set by tests/sdk in the repository, or by hand against ./dev run):
 //   DREAMAPI_BASE_URL, DREAMAPI_SECRET_KEY, DREAMAPI_PUBLISHABLE_KEY, DREAMAPI_PROJECT_ID,
@@ -9,6 +8,7 @@
 //   DREAMAPI_USER_EMAIL / DREAMAPI_USER_PASSWORD (a confirmed end user, for hosted sign-in),
 //   DREAMAPI_OTHER_SECRET_KEY (another project's key, for outsider tests).
 import { randomUUID } from "node:crypto";
+import { deflateSync } from "node:zlib";
 
 export const env = {
   baseUrl: process.env.DREAMAPI_BASE_URL ?? "",
@@ -45,25 +45,6 @@ async function raw(method, path, { key, headers = {}, body } = {}) {
 
 export { raw as rawRequest };
 
-/**
- * False when the server has the route, else the skip reason. A route is missing when the
- * server answers 404 "No endpoint at …" (an unknown object is a 404 with another code).
- */
-export async function routeMissing(method, path, options = {}) {
-  if (noServer) return noServer;
-  const answer = await raw(method, path, { key: env.secretKey, ...options });
-  const missing = answer.status === 404 && (answer.json?.message ?? answer.text).startsWith?.("No endpoint");
-  return missing ? `the server has no ${method} ${path.split("?")[0]} yet (404)` : false;
-}
-
-/** A hosted page is missing when it answers 404 (pages are HTML, no JSON body). */
-export async function pageMissing(path) {
-  if (noServer) return noServer;
-  const url = `${path}?${new URLSearchParams({ pk: env.publishableKey, redirect: `${env.appOrigin}/back` })}`;
-  const answer = await raw("GET", url);
-  return answer.status === 404 ? `the server has no ${path} page yet (404)` : false;
-}
-
 /** A token for an end user, minted with the secret key (`POST /api/auth/refresh {customerId}`). */
 export async function tokenFor(customerId) {
   const answer = await raw("POST", "/api/auth/refresh", { key: env.secretKey, body: { customerId } });
@@ -77,44 +58,6 @@ export async function createEndUser(extra = {}) {
   return answer.json.customer;
 }
 
-/**
- * Browser mode (publishable key + end-user token on /api/usage…): false when the server has it.
- * Before it, the server refuses a publishable key there with 403 `secret_key_required`.
- */
-export async function browserModeMissing() {
-  if (noServer) return noServer;
-  const customer = await createEndUser();
-  const token = await tokenFor(customer.id);
-  const answer = await raw("GET", "/api/usage", { key: env.publishableKey, headers: { "X-User-Token": token } });
-  return answer.status === 403 && answer.json?.code === "secret_key_required"
-    ? "the server does not accept a publishable key + end-user token on /api/usage yet (403 secret_key_required)"
-    : false;
-}
-
-/** PKCE exchange with the publishable key: before it, 403 `secret_key_required`. */
-export async function pkceMissing() {
-  if (noServer) return noServer;
-  const answer = await raw("POST", "/api/auth/exchange", {
-    key: env.publishableKey,
-    body: { code: "probe", redirectUri: `${env.appOrigin}/back`, codeVerifier: "v".repeat(43) },
-  });
-  return answer.status === 403 && answer.json?.code === "secret_key_required"
-    ? "the server does not exchange codes with a publishable key + PKCE verifier yet (403 secret_key_required)"
-    : false;
-}
-
-/**
- * The original client's response shapes (customer publishableKey/epoch createdAt, usage userId…):
- * the serializer that renders a response also documents it, so the live schema says whether
- * the server has them.
- */
-export async function originalShapesMissing() {
-  if (noServer) return noServer;
-  const schema = (await raw("GET", "/api/schema/?format=json")).json;
-  const customer = schema?.components?.schemas?.Customer?.properties ?? {};
-  return "publishableKey" in customer ? false : "the server's Customer has no publishableKey yet (original response shapes)";
-}
-
 function cookiesFrom(headers, jar) {
   for (const line of headers.getSetCookie?.() ?? []) {
     const [pair] = line.split(";");
@@ -126,11 +69,11 @@ function cookiesFrom(headers, jar) {
 
 /**
  * Plays the end user on a hosted page (/signin): opens the URL the SDK built, submits e-mail and
- * password, and returns the URL the page sends the browser back to (with `?code=`).
+ * password, and returns the URL the page sends the browser back to (with `?code=`). `jar` keeps
+ * the hosted session's cookies for the next hosted page (/refresh, /account).
  */
-export async function signInOnHostedPage(url, email = env.userEmail, password = env.userPassword) {
-  const jar = new Map();
-  const page = await fetch(url, { redirect: "manual" });
+export async function signInOnHostedPage(url, email = env.userEmail, password = env.userPassword, jar = new Map()) {
+  const page = await fetch(url, { redirect: "manual", headers: { Cookie: cookiesFrom(new Headers(), jar) } });
   const html = await page.text();
   if (page.status !== 200) throw new Error(`GET ${url}: ${page.status} ${html.slice(0, 300)}`);
   const cookie = cookiesFrom(page.headers, jar);
@@ -140,6 +83,7 @@ export async function signInOnHostedPage(url, email = env.userEmail, password = 
     method: "POST", redirect: "manual", body: form,
     headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded", Referer: url },
   });
+  cookiesFrom(posted.headers, jar);
   const location = posted.headers.get("Location");
   if (posted.status !== 303 || !location) {
     throw new Error(`sign-in did not redirect: ${posted.status} ${(await posted.text()).slice(0, 500)}`);
@@ -151,29 +95,72 @@ export async function loadSdk() {
   return import("../dist/index.js");
 }
 
-/** The original client sends the publishable key as X-Publishable-Key: before it, 401. */
-export async function publishableKeyHeaderMissing() {
-  if (noServer) return noServer;
-  const answer = await raw("GET", "/api/tiers", { headers: { "X-Publishable-Key": env.publishableKey } });
-  return answer.status === 401 ? "the server does not read the X-Publishable-Key header yet (401)" : false;
+/** Opens a hosted page with the cookies of an earlier sign-in; returns where it redirects to. */
+export async function openHostedPage(url, jar) {
+  const answer = await fetch(url, { redirect: "manual", headers: { Cookie: cookiesFrom(new Headers(), jar) } });
+  cookiesFrom(answer.headers, jar);
+  const location = answer.headers.get("Location");
+  if (![302, 303].includes(answer.status) || !location) {
+    throw new Error(`${url} did not redirect: ${answer.status} ${(await answer.text()).slice(0, 300)}`);
+  }
+  return new URL(location, url).toString();
 }
 
-/** The original client sends the end user's token as X-Clerk-Token: before it, 400 end_user_required. */
-export async function clerkTokenHeaderMissing() {
-  if (noServer) return noServer;
-  const customer = await createEndUser();
-  const token = await tokenFor(customer.id);
-  const answer = await raw("GET", "/api/usage", { key: env.secretKey, headers: { "X-Clerk-Token": token } });
-  return answer.status === 400 && answer.json?.code === "end_user_required"
-    ? "the server does not read the X-Clerk-Token header yet (400 end_user_required)"
-    : false;
+/** Presses "Pay" on the Stripe stand-in's Checkout page; returns where it sends the buyer. */
+export async function payOnCheckoutPage(checkoutUrl, email = "buyer@example.com") {
+  const page = await fetch(checkoutUrl);
+  const html = await page.text();
+  if (page.status !== 200) throw new Error(`GET ${checkoutUrl}: ${page.status} ${html.slice(0, 300)}`);
+  const action = /<form method="post" action="([^"]+\/pay)"/.exec(html)?.[1];
+  if (!action) throw new Error(`no Pay form on ${checkoutUrl}`);
+  const paid = await fetch(new URL(action.replaceAll("&amp;", "&"), checkoutUrl), {
+    method: "POST", redirect: "manual", body: new URLSearchParams({ email }),
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+  });
+  if (paid.status !== 303) throw new Error(`paying did not redirect: ${paid.status} ${(await paid.text()).slice(0, 300)}`);
+  return paid.headers.get("Location");
 }
 
-let schemaCache;
-/** False when the live schema's component has the field, else the reason. */
-export async function schemaLacks(component, field) {
-  if (noServer) return noServer;
-  schemaCache ??= (await raw("GET", "/api/schema/?format=json")).json;
-  const properties = schemaCache?.components?.schemas?.[component]?.properties ?? {};
-  return field in properties ? false : `the server's ${component} has no ${field} yet (original response shapes)`;
+/** Polls `check` until it returns a truthy value (webhooks arrive asynchronously). */
+export async function eventually(check, { timeoutMs = 15_000, intervalMs = 100 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`still false after ${timeoutMs} ms: ${check}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(bytes) {
+  let c = 0xffffffff;
+  for (const byte of bytes) c = CRC_TABLE[(c ^ byte) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function pngChunk(type, data) {
+  const out = Buffer.alloc(12 + data.length);
+  out.writeUInt32BE(data.length, 0);
+  out.write(type, 4, "latin1");
+  data.copy(out, 8);
+  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+  return out;
+}
+
+/** A valid width × height RGB PNG of one colour (the server decodes what it stores). */
+export function pngBytes(width = 4, height = 4, rgb = [59, 91, 219]) {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8 bits, truecolour, deflate, no filter, no interlace
+  const row = Buffer.from([0, ...Array.from({ length: width }, () => rgb).flat()]);
+  const pixels = deflateSync(Buffer.concat(Array.from({ length: height }, () => row)));
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([signature, pngChunk("IHDR", header), pngChunk("IDAT", pixels), pngChunk("IEND", Buffer.alloc(0))]);
 }

@@ -5,26 +5,32 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import IO, Any, TypeVar
 
 import httpx
 
 from . import _specs as specs
 from ._http import AsyncTransport, Settings, SyncTransport
+from ._specs import NOT_GIVEN, NotGiven
 from .models import (
+    CartItem,
     CheckoutResult,
     Customer,
     DashboardMetrics,
     DashboardTotals,
     DeleteResult,
     FeatureCheck,
+    ManagedTier,
     Order,
     Page,
     PortalResult,
     Product,
+    ProductDetail,
     Revoked,
     SignedIn,
     Tier,
+    TierDeleted,
     TrackResult,
     Usage,
 )
@@ -155,22 +161,95 @@ class Products(_SyncResource):
     def list(self) -> builtins.list[Product]:
         return self._run(specs.products_list())
 
-    def cart_checkout(self, *, items: Sequence[Mapping[str, Any]], customer_email: str | None = None,
+    def cart_checkout(self, *, items: Sequence[CartItem], customer_email: str | None = None,
                       customer_name: str | None = None, success_url: str | None = None,
                       cancel_url: str | None = None, idempotency_key: str | None = None) -> CheckoutResult:
+        """A guest checkout for ``[{"priceId": …, "quantity": …}]``; the stock is held until
+        ``expires_at``. Not enough left: ``DreamAPIError`` 409 ``insufficient_inventory``."""
         return self._run(specs.cart_checkout(items=items, customer_email=customer_email, customer_name=customer_name,
                                              success_url=success_url, cancel_url=cancel_url,
                                              idempotency_key=idempotency_key))
 
+    # The catalogue, from scripts (secret key).
+
+    def get(self, product_id: str) -> ProductDetail:
+        """A product with its stock counters (``product_id``: the ``prd_…`` id or the name)."""
+        return self._run(specs.products_get(product_id))
+
+    def create(self, name: str, *, price: int, display_name: str | None = None, description: str | None = None,
+               currency: str | None = None, inventory: int | None | NotGiven = NOT_GIVEN,
+               features: Sequence[str] | None = None, active: bool | None = None, order: int | None = None,
+               restock_on_refund: bool | None = None, idempotency_key: str | None = None) -> ProductDetail:
+        """Adds a product and its Stripe Product and Price. ``inventory``: units on hand (``None``:
+        unlimited, the default)."""
+        return self._run(specs.products_create(
+            name=name, price=price, display_name=display_name, description=description, currency=currency,
+            inventory=inventory, features=features, active=active, order=order, restock_on_refund=restock_on_refund,
+            idempotency_key=idempotency_key))
+
+    def update(self, product_id: str, *, display_name: str | None = None, description: str | None = None,
+               price: int | None = None, currency: str | None = None, inventory: int | None | NotGiven = NOT_GIVEN,
+               features: Sequence[str] | None = None, active: bool | None = None, order: int | None = None,
+               restock_on_refund: bool | None = None, idempotency_key: str | None = None) -> ProductDetail:
+        """Changes what is given; a new price or currency makes a new Stripe Price."""
+        return self._run(specs.products_update(
+            product_id, display_name=display_name, description=description, price=price, currency=currency,
+            inventory=inventory, features=features, active=active, order=order, restock_on_refund=restock_on_refund,
+            idempotency_key=idempotency_key))
+
+    def archive(self, product_id: str) -> ProductDetail:
+        """No longer listed or sold; orders stay (``update(id, active=True)`` brings it back)."""
+        return self._run(specs.products_archive(product_id))
+
+    def upload_image(self, product_id: str, image: bytes | IO[bytes], *, filename: str = "image",
+                     content_type: str | None = None) -> ProductDetail:
+        """Sets the product's image (PNG, JPEG, WebP or GIF), sent as multipart/form-data."""
+        return self._run(specs.products_upload_image(product_id, image=image, filename=filename,
+                                                     content_type=content_type))
+
+    def delete_image(self, product_id: str) -> ProductDetail:
+        return self._run(specs.products_delete_image(product_id))
+
+    # Tiers, from scripts (secret key; the dashboard's rules).
+
+    def create_tier(self, name: str, *, display_name: str | None = None, price: int | None = None,
+                    currency: str | None = None, interval: str | None = None,
+                    limit: int | None | NotGiven = NOT_GIVEN, features: Sequence[str] | None = None,
+                    popular: bool | None = None, order: int | None = None,
+                    idempotency_key: str | None = None) -> ManagedTier:
+        """``name`` is the tier's id (e.g. ``"pro"``); ``limit=None``: unlimited (the default)."""
+        return self._run(specs.tiers_create(name=name, display_name=display_name, price=price, currency=currency,
+                                            interval=interval, limit=limit, features=features, popular=popular,
+                                            order=order, idempotency_key=idempotency_key))
+
+    def update_tier(self, tier_id: str, *, display_name: str | None = None, price: int | None = None,
+                    currency: str | None = None, interval: str | None = None,
+                    limit: int | None | NotGiven = NOT_GIVEN, features: Sequence[str] | None = None,
+                    popular: bool | None = None, order: int | None = None,
+                    idempotency_key: str | None = None) -> ManagedTier:
+        return self._run(specs.tiers_update(tier_id, display_name=display_name, price=price, currency=currency,
+                                            interval=interval, limit=limit, features=features, popular=popular,
+                                            order=order, idempotency_key=idempotency_key))
+
+    def delete_tier(self, tier_id: str, *, move_users_to: str | None = None) -> TierDeleted:
+        """With end users on the tier, ``move_users_to`` names the tier they move to."""
+        return self._run(specs.tiers_delete(tier_id, move_users_to=move_users_to))
+
 
 class Orders(_SyncResource):
-    def list(self, *, page: int = 1, limit: int | None = None) -> Page[Order]:
-        return self._run(specs.orders_list(page=page, limit=limit))
+    def list(self, *, page: int = 1, limit: int | None = None, since: datetime | str | None = None,
+             until: datetime | str | None = None, status: str | None = None,
+             search: str | None = None) -> Page[Order]:
+        """Paid carts, newest first; ``since``/``until`` bound when they were paid."""
+        return self._run(specs.orders_list(page=page, limit=limit, since=since, until=until, status=status,
+                                           search=search))
 
-    def iterate(self, *, limit: int | None = None) -> Iterator[Order]:
+    def iterate(self, *, limit: int | None = None, since: datetime | str | None = None,
+                until: datetime | str | None = None, status: str | None = None,
+                search: str | None = None) -> Iterator[Order]:
         page = 1
         while True:
-            result = self.list(page=page, limit=limit)
+            result = self.list(page=page, limit=limit, since=since, until=until, status=status, search=search)
             yield from result.items
             if not result.has_more or not result.items:
                 return
@@ -321,22 +400,83 @@ class AsyncProducts(_AsyncResource):
     async def list(self) -> builtins.list[Product]:
         return await self._run(specs.products_list())
 
-    async def cart_checkout(self, *, items: Sequence[Mapping[str, Any]], customer_email: str | None = None,
+    async def cart_checkout(self, *, items: Sequence[CartItem], customer_email: str | None = None,
                             customer_name: str | None = None, success_url: str | None = None,
                             cancel_url: str | None = None, idempotency_key: str | None = None) -> CheckoutResult:
         return await self._run(specs.cart_checkout(items=items, customer_email=customer_email,
                                                    customer_name=customer_name, success_url=success_url,
                                                    cancel_url=cancel_url, idempotency_key=idempotency_key))
 
+    async def get(self, product_id: str) -> ProductDetail:
+        return await self._run(specs.products_get(product_id))
+
+    async def create(self, name: str, *, price: int, display_name: str | None = None, description: str | None = None,
+                     currency: str | None = None, inventory: int | None | NotGiven = NOT_GIVEN,
+                     features: Sequence[str] | None = None, active: bool | None = None, order: int | None = None,
+                     restock_on_refund: bool | None = None, idempotency_key: str | None = None) -> ProductDetail:
+        return await self._run(specs.products_create(
+            name=name, price=price, display_name=display_name, description=description, currency=currency,
+            inventory=inventory, features=features, active=active, order=order, restock_on_refund=restock_on_refund,
+            idempotency_key=idempotency_key))
+
+    async def update(self, product_id: str, *, display_name: str | None = None, description: str | None = None,
+                     price: int | None = None, currency: str | None = None,
+                     inventory: int | None | NotGiven = NOT_GIVEN, features: Sequence[str] | None = None,
+                     active: bool | None = None, order: int | None = None, restock_on_refund: bool | None = None,
+                     idempotency_key: str | None = None) -> ProductDetail:
+        return await self._run(specs.products_update(
+            product_id, display_name=display_name, description=description, price=price, currency=currency,
+            inventory=inventory, features=features, active=active, order=order, restock_on_refund=restock_on_refund,
+            idempotency_key=idempotency_key))
+
+    async def archive(self, product_id: str) -> ProductDetail:
+        return await self._run(specs.products_archive(product_id))
+
+    async def upload_image(self, product_id: str, image: bytes | IO[bytes], *, filename: str = "image",
+                           content_type: str | None = None) -> ProductDetail:
+        return await self._run(specs.products_upload_image(product_id, image=image, filename=filename,
+                                                           content_type=content_type))
+
+    async def delete_image(self, product_id: str) -> ProductDetail:
+        return await self._run(specs.products_delete_image(product_id))
+
+    async def create_tier(self, name: str, *, display_name: str | None = None, price: int | None = None,
+                          currency: str | None = None, interval: str | None = None,
+                          limit: int | None | NotGiven = NOT_GIVEN, features: Sequence[str] | None = None,
+                          popular: bool | None = None, order: int | None = None,
+                          idempotency_key: str | None = None) -> ManagedTier:
+        return await self._run(specs.tiers_create(name=name, display_name=display_name, price=price,
+                                                  currency=currency, interval=interval, limit=limit,
+                                                  features=features, popular=popular, order=order,
+                                                  idempotency_key=idempotency_key))
+
+    async def update_tier(self, tier_id: str, *, display_name: str | None = None, price: int | None = None,
+                          currency: str | None = None, interval: str | None = None,
+                          limit: int | None | NotGiven = NOT_GIVEN, features: Sequence[str] | None = None,
+                          popular: bool | None = None, order: int | None = None,
+                          idempotency_key: str | None = None) -> ManagedTier:
+        return await self._run(specs.tiers_update(tier_id, display_name=display_name, price=price,
+                                                  currency=currency, interval=interval, limit=limit,
+                                                  features=features, popular=popular, order=order,
+                                                  idempotency_key=idempotency_key))
+
+    async def delete_tier(self, tier_id: str, *, move_users_to: str | None = None) -> TierDeleted:
+        return await self._run(specs.tiers_delete(tier_id, move_users_to=move_users_to))
+
 
 class AsyncOrders(_AsyncResource):
-    async def list(self, *, page: int = 1, limit: int | None = None) -> Page[Order]:
-        return await self._run(specs.orders_list(page=page, limit=limit))
+    async def list(self, *, page: int = 1, limit: int | None = None, since: datetime | str | None = None,
+                   until: datetime | str | None = None, status: str | None = None,
+                   search: str | None = None) -> Page[Order]:
+        return await self._run(specs.orders_list(page=page, limit=limit, since=since, until=until, status=status,
+                                                 search=search))
 
-    async def iterate(self, *, limit: int | None = None) -> AsyncIterator[Order]:
+    async def iterate(self, *, limit: int | None = None, since: datetime | str | None = None,
+                      until: datetime | str | None = None, status: str | None = None,
+                      search: str | None = None) -> AsyncIterator[Order]:
         page = 1
         while True:
-            result = await self.list(page=page, limit=limit)
+            result = await self.list(page=page, limit=limit, since=since, until=until, status=status, search=search)
             for item in result.items:
                 yield item
             if not result.has_more or not result.items:

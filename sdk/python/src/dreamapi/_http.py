@@ -52,6 +52,8 @@ class Call:
     user_token: str | None = None
     idempotency_key: str | None = None
     timeout: float | None = None
+    files: Mapping[str, tuple[str, bytes, str]] | None = None
+    """Sent as multipart/form-data instead of a JSON body: part name → (file name, content, type)."""
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -148,7 +150,7 @@ class SyncTransport:
         for attempt in range(self.settings.max_retries + 1):
             try:
                 response = self.client.request(call.method, url, headers=headers, params=query, content=content,
-                                               timeout=timeout)
+                                               files=call.files, timeout=timeout)
             except httpx.TransportError as exc:
                 if replay_safe(call) and attempt < self.settings.max_retries:
                     time.sleep(backoff(attempt, self.settings.max_retry_delay))
@@ -175,7 +177,7 @@ class AsyncTransport:
         for attempt in range(self.settings.max_retries + 1):
             try:
                 response = await self.client.request(call.method, url, headers=headers, params=query,
-                                                     content=content, timeout=timeout)
+                                                     content=content, files=call.files, timeout=timeout)
             except httpx.TransportError as exc:
                 if replay_safe(call) and attempt < self.settings.max_retries:
                     await asyncio.sleep(backoff(attempt, self.settings.max_retry_delay))

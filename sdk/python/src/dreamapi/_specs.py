@@ -3,30 +3,47 @@ which differ only in how they send."""
 
 from __future__ import annotations
 
+import mimetypes
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Generic, TypeVar
+from datetime import datetime
+from typing import IO, Any, Final, Generic, TypeVar
 from urllib.parse import quote, urlencode
 
 from ._http import Call
 from .models import (
+    CartItem,
     CheckoutResult,
     Customer,
     DashboardMetrics,
     DashboardTotals,
     DeleteResult,
     FeatureCheck,
+    ManagedTier,
     Order,
     Page,
     PortalResult,
     Product,
+    ProductDetail,
     Revoked,
     SignedIn,
     Tier,
+    TierDeleted,
     TrackResult,
     Usage,
 )
 
 T = TypeVar("T")
+
+
+class NotGiven:
+    """The default of an argument whose ``None`` means something (``inventory=None``: unlimited),
+    so that leaving it out changes nothing."""
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Final = NotGiven()
 
 
 class Spec(Generic[T]):
@@ -43,6 +60,11 @@ def _segment(value: str) -> str:
 
 def _drop_none(values: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
+
+
+def _given(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Fields whose None is a value (unlimited): only NOT_GIVEN is left out."""
+    return {k: v for k, v in values.items() if v is not NOT_GIVEN}
 
 
 def _customer(data: Any) -> Customer:
@@ -133,7 +155,87 @@ def products_list() -> Spec[list[Product]]:
     return Spec(Call("GET", "/api/products"), lambda data: [Product.from_api(p) for p in data["products"]])
 
 
-def cart_checkout(*, items: Sequence[Mapping[str, Any]], customer_email: str | None, customer_name: str | None,
+def _product(data: Any) -> ProductDetail:
+    return ProductDetail.from_api(data["product"])
+
+
+def _product_path(product_id: str) -> str:
+    return f"/api/products/{_segment(product_id)}"
+
+
+def products_get(product_id: str) -> Spec[ProductDetail]:
+    return Spec(Call("GET", _product_path(product_id)), _product)
+
+
+def products_create(*, name: str, price: int, display_name: str | None, description: str | None,
+                    currency: str | None, inventory: int | None | NotGiven, features: Sequence[str] | None,
+                    active: bool | None, order: int | None, restock_on_refund: bool | None,
+                    idempotency_key: str | None) -> Spec[ProductDetail]:
+    body = _drop_none({"name": name, "price": price, "displayName": display_name, "description": description,
+                       "currency": currency, "features": None if features is None else list(features),
+                       "active": active, "order": order, "restockOnRefund": restock_on_refund})
+    body.update(_given({"inventory": inventory}))
+    return Spec(Call("POST", "/api/products", body=body, idempotency_key=idempotency_key), _product)
+
+
+def products_update(product_id: str, *, display_name: str | None, description: str | None, price: int | None,
+                    currency: str | None, inventory: int | None | NotGiven, features: Sequence[str] | None,
+                    active: bool | None, order: int | None, restock_on_refund: bool | None,
+                    idempotency_key: str | None) -> Spec[ProductDetail]:
+    body = _drop_none({"displayName": display_name, "description": description, "price": price, "currency": currency,
+                       "features": None if features is None else list(features), "active": active, "order": order,
+                       "restockOnRefund": restock_on_refund})
+    body.update(_given({"inventory": inventory}))
+    return Spec(Call("PATCH", _product_path(product_id), body=body, idempotency_key=idempotency_key), _product)
+
+
+def products_archive(product_id: str) -> Spec[ProductDetail]:
+    return Spec(Call("DELETE", _product_path(product_id)), _product)
+
+
+def products_upload_image(product_id: str, *, image: bytes | IO[bytes], filename: str,
+                          content_type: str | None) -> Spec[ProductDetail]:
+    content = image if isinstance(image, bytes) else image.read()
+    kind = content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    return Spec(Call("POST", f"{_product_path(product_id)}/image", files={"image": (filename, content, kind)}),
+                _product)
+
+
+def products_delete_image(product_id: str) -> Spec[ProductDetail]:
+    return Spec(Call("DELETE", f"{_product_path(product_id)}/image"), _product)
+
+
+def _managed_tier(data: Any) -> ManagedTier:
+    return ManagedTier.from_api(data["tier"])
+
+
+def tiers_create(*, name: str, display_name: str | None, price: int | None, currency: str | None,
+                 interval: str | None, limit: int | None | NotGiven, features: Sequence[str] | None,
+                 popular: bool | None, order: int | None, idempotency_key: str | None) -> Spec[ManagedTier]:
+    body = _drop_none({"name": name, "displayName": display_name, "price": price, "currency": currency,
+                       "interval": interval, "features": None if features is None else list(features),
+                       "popular": popular, "order": order})
+    body.update(_given({"limit": limit}))
+    return Spec(Call("POST", "/api/tiers", body=body, idempotency_key=idempotency_key), _managed_tier)
+
+
+def tiers_update(tier_id: str, *, display_name: str | None, price: int | None, currency: str | None,
+                 interval: str | None, limit: int | None | NotGiven, features: Sequence[str] | None,
+                 popular: bool | None, order: int | None, idempotency_key: str | None) -> Spec[ManagedTier]:
+    body = _drop_none({"displayName": display_name, "price": price, "currency": currency, "interval": interval,
+                       "features": None if features is None else list(features), "popular": popular,
+                       "order": order})
+    body.update(_given({"limit": limit}))
+    return Spec(Call("PATCH", f"/api/tiers/{_segment(tier_id)}", body=body, idempotency_key=idempotency_key),
+                _managed_tier)
+
+
+def tiers_delete(tier_id: str, *, move_users_to: str | None) -> Spec[TierDeleted]:
+    return Spec(Call("DELETE", f"/api/tiers/{_segment(tier_id)}", query={"moveUsersTo": move_users_to}),
+                TierDeleted.from_api)
+
+
+def cart_checkout(*, items: Sequence[CartItem], customer_email: str | None, customer_name: str | None,
                   success_url: str | None, cancel_url: str | None,
                   idempotency_key: str | None) -> Spec[CheckoutResult]:
     body = _drop_none({"items": [dict(i) for i in items], "email": customer_email, "name": customer_name,
@@ -142,8 +244,15 @@ def cart_checkout(*, items: Sequence[Mapping[str, Any]], customer_email: str | N
                 CheckoutResult.from_api)
 
 
-def orders_list(*, page: int, limit: int | None) -> Spec[Page[Order]]:
-    return Spec(Call("GET", "/api/orders", query={"page": page, "limit": limit}), order_page)
+def _moment(value: datetime | str | None) -> str | None:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def orders_list(*, page: int, limit: int | None, since: datetime | str | None, until: datetime | str | None,
+                status: str | None, search: str | None) -> Spec[Page[Order]]:
+    query = {"page": page, "limit": limit, "since": _moment(since), "until": _moment(until), "status": status,
+             "search": search}
+    return Spec(Call("GET", "/api/orders", query=query), order_page)
 
 
 def dashboard_get() -> Spec[DashboardMetrics]:

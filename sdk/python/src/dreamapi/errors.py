@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .models import Usage
+
 
 class DreamAPIError(Exception):
     """Every failure of a call: an error answer of the API, or no answer at all.
@@ -43,6 +45,12 @@ class DreamAPIError(Exception):
     @property
     def is_limit_reached(self) -> bool:
         return self.code == "tier_limit_reached"
+
+    @property
+    def usage(self) -> Usage | None:
+        """At the limit (403 ``tier_limit_reached``): the end user's usage, as ``usage.check()`` gives it."""
+        usage = self.body.get("usage")
+        return Usage.from_api(usage) if isinstance(usage, Mapping) else None
 
     def __repr__(self) -> str:
         return f"DreamAPIError(status={self.status}, code={self.code!r}, message={self.message!r})"

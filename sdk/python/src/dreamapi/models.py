@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypedDict, TypeVar
 
 T = TypeVar("T")
 
@@ -75,6 +75,7 @@ class Customer(Model):
     metadata: Mapping[str, Any] = field(default_factory=dict)
     email_verified: bool | None = None
     created: datetime | None = None
+    """``createdAt`` again, as the API's ISO 8601 text (the same moment)."""
     updated: datetime | None = None
 
     @classmethod
@@ -249,28 +250,58 @@ class Tier(Model):
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Tier:
+        return cls(raw=data, **cls._fields(data))
+
+    @staticmethod
+    def _fields(data: Mapping[str, Any]) -> dict[str, Any]:
         if "displayName" in data:
             name, display_name = _str(data.get("name")), _str(data.get("displayName"))
         else:  # dream-api before the original's names: id was the identifier, name the display name
             name, display_name = _str(data.get("id") or data.get("name")), _str(data.get("name"))
-        return cls(
-            raw=data,
-            name=name,
-            display_name=display_name,
-            price=int(data.get("price") or 0),
-            limit=_limit(data.get("limit")),
-            price_id=_str(data.get("priceId")),
-            product_id=_str(data.get("productId")),
-            features=tuple(data.get("features") or ()),
-            popular=bool(data.get("popular", False)),
-            id=_str(data.get("id")),
-            currency=_str(data.get("currency")),
-            interval=_str(data.get("interval")),
-            description=_str(data.get("description")),
-            billing_mode=_str(data.get("billingMode")),
-            trial_days=data.get("trialDays"),
-            entitlements=entitlements_from_api(data.get("entitlements")),
-        )
+        return {
+            "name": name,
+            "display_name": display_name,
+            "price": int(data.get("price") or 0),
+            "limit": _limit(data.get("limit")),
+            "price_id": _str(data.get("priceId")),
+            "product_id": _str(data.get("productId")),
+            "features": tuple(data.get("features") or ()),
+            "popular": bool(data.get("popular", False)),
+            "id": _str(data.get("id") or name),
+            "currency": _str(data.get("currency")),
+            "interval": _str(data.get("interval")),
+            "description": _str(data.get("description")),
+            "billing_mode": _str(data.get("billingMode")),
+            "trial_days": data.get("trialDays"),
+            "entitlements": entitlements_from_api(data.get("entitlements")),
+        }
+
+
+@dataclass(frozen=True)
+class ManagedTier(Tier):
+    """A tier as ``POST/PATCH /api/tiers`` answer it (secret key): also its place in the list and
+    whether new end users start on it. ``price_id``/``product_id`` are ``""`` without a Stripe
+    price, ``limit`` ``None`` when unlimited, as for :class:`Tier`."""
+
+    order: int = 0
+    default: bool = False
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> ManagedTier:
+        return cls(raw=data, **cls._fields(data), order=int(data.get("order") or 0),
+                   default=bool(data.get("default", False)))
+
+
+@dataclass(frozen=True)
+class TierDeleted(Model):
+    success: bool = True
+    deleted: bool = True
+    id: str = ""
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> TierDeleted:
+        return cls(raw=data, success=bool(data.get("success", True)), deleted=bool(data.get("deleted", True)),
+                   id=_str(data.get("id")))
 
 
 @dataclass(frozen=True)
@@ -290,31 +321,66 @@ class Product(Model):
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Product:
-        return cls(
-            raw=data,
-            name=_str(data.get("name")),
-            price=int(data.get("price") or 0),
-            price_id=_str(data.get("priceId")),
-            product_id=_str(data.get("productId")),
-            id=_str(data.get("id")),
-            display_name=_str(data.get("displayName")),
-            description=_str(data.get("description")),
-            currency=_str(data.get("currency")),
-            image_url=_str(data.get("imageUrl")),
-            inventory=data.get("inventory"),
-            sold_out=bool(data.get("soldOut", False)),
-            features=tuple(data.get("features") or ()),
-        )
+        return cls(raw=data, **cls._fields(data))
+
+    @staticmethod
+    def _fields(data: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "name": _str(data.get("name")),
+            "price": int(data.get("price") or 0),
+            "price_id": _str(data.get("priceId")),
+            "product_id": _str(data.get("productId")),
+            "id": _str(data.get("id")),
+            "display_name": _str(data.get("displayName")),
+            "description": _str(data.get("description")),
+            "currency": _str(data.get("currency")),
+            "image_url": _str(data.get("imageUrl")),
+            "inventory": data.get("inventory"),
+            "sold_out": bool(data.get("soldOut", False)),
+            "features": tuple(data.get("features") or ()),
+        }
+
+
+@dataclass(frozen=True)
+class ProductDetail(Product):
+    """A product as its owner sees it (secret key): the listing's fields and the stock counters.
+    ``stock`` is the units on hand (``None``: unlimited), ``inventory`` what can still be bought."""
+
+    active: bool = True
+    order: int = 0
+    stock: int | None = None
+    reserved: int = 0
+    sold: int = 0
+    restock_on_refund: bool = False
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> ProductDetail:
+        return cls(raw=data, **cls._fields(data), active=bool(data.get("active", True)),
+                   order=int(data.get("order") or 0), stock=data.get("stock"), reserved=int(data.get("reserved") or 0),
+                   sold=int(data.get("sold") or 0), restock_on_refund=bool(data.get("restockOnRefund", False)),
+                   created_at=_datetime(data.get("createdAt")), updated_at=_datetime(data.get("updatedAt")))
+
+
+class CartItem(TypedDict):
+    """A line of ``products.cart_checkout(items=[…])``, in the API's own keys."""
+
+    priceId: str  # noqa: N815 (the wire name)
+    quantity: int
 
 
 @dataclass(frozen=True)
 class CheckoutResult(Model):
     url: str = ""
     session_id: str = ""
+    expires_at: datetime | None = None
+    """A cart checkout's hold on the stock ends then (``None`` for a subscription checkout)."""
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> CheckoutResult:
-        return cls(raw=data, url=_str(data.get("url")), session_id=_str(data.get("sessionId")))
+        return cls(raw=data, url=_str(data.get("url")), session_id=_str(data.get("sessionId")),
+                   expires_at=_datetime(data.get("expiresAt")))
 
 
 @dataclass(frozen=True)
@@ -327,23 +393,38 @@ class PortalResult(Model):
 
 
 @dataclass(frozen=True)
+class DeletedCustomer(Model):
+    id: str = ""
+    email: str = ""
+    external_id: str | None = None
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> DeletedCustomer:
+        return cls(raw=data, id=_str(data.get("id")), email=_str(data.get("email")),
+                   external_id=data.get("externalId"))
+
+
+@dataclass(frozen=True)
 class DeleteResult(Model):
     success: bool = True
     message: str = ""
-    deleted_id: str = ""
-    deleted_email: str = ""
+    deleted: DeletedCustomer = field(default_factory=lambda: DeletedCustomer(raw={}))
 
-    WIRE: ClassVar[Mapping[str, str]] = {"deleted": "deleted_id", "id": "deleted_id"}
+    @property
+    def deleted_id(self) -> str:
+        return self.deleted.id
+
+    @property
+    def deleted_email(self) -> str:
+        return self.deleted.email
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> DeleteResult:
         deleted = data.get("deleted")
-        if isinstance(deleted, Mapping):
-            deleted_id, email = _str(deleted.get("id")), _str(deleted.get("email"))
-        else:  # dream-api before the original's {deleted: {id, email}}
-            deleted_id, email = _str(data.get("id")), ""
+        if not isinstance(deleted, Mapping):  # dream-api before the original's {deleted: {id, email}}
+            deleted = {"id": data.get("id")}
         return cls(raw=data, success=bool(data.get("success", True)), message=_str(data.get("message")),
-                   deleted_id=deleted_id, deleted_email=email)
+                   deleted=DeletedCustomer.from_api(deleted))
 
 
 @dataclass(frozen=True)
@@ -374,48 +455,172 @@ class Revoked(Model):
 
 
 @dataclass(frozen=True)
+class OrderLine(Model):
+    product_id: str = ""
+    price_id: str = ""
+    name: str = ""
+    quantity: int = 0
+    unit_amount: int = 0
+    amount: int = 0
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> OrderLine:
+        return cls(raw=data, product_id=_str(data.get("productId")), price_id=_str(data.get("priceId")),
+                   name=_str(data.get("name")), quantity=int(data.get("quantity") or 0),
+                   unit_amount=int(data.get("unitAmount") or 0), amount=int(data.get("amount") or 0))
+
+
+@dataclass(frozen=True)
 class Order(Model):
+    """A paid cart. ``customer`` is the buyer's name, else their e-mail (the original's field);
+    money in minor units of ``currency``."""
+
     customer: str = ""
     email: str = ""
     amount: int = 0
     payment_id: str = ""
-    date: str = ""
+    date: datetime | None = None
+    id: str = ""
+    status: str = ""
+    name: str = ""
+    amount_refunded: int = 0
+    currency: str = ""
+    session_id: str = ""
+    items: tuple[OrderLine, ...] = ()
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Order:
         return cls(raw=data, customer=_str(data.get("customer")), email=_str(data.get("email")),
                    amount=int(data.get("amount") or 0), payment_id=_str(data.get("paymentId")),
-                   date=_str(data.get("date")))
+                   date=_datetime(data.get("date")), id=_str(data.get("id")), status=_str(data.get("status")),
+                   name=_str(data.get("name")), amount_refunded=int(data.get("amountRefunded") or 0),
+                   currency=_str(data.get("currency")), session_id=_str(data.get("sessionId")),
+                   items=tuple(OrderLine.from_api(line) for line in data.get("items") or ()))
+
+
+@dataclass(frozen=True)
+class ProjectTotals(Model):
+    id: str = ""
+    name: str = ""
+    mrr: int = 0
+    revenue: int = 0
+    customers: int = 0
+    active_subscriptions: int = 0
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> ProjectTotals:
+        return cls(raw=data, id=_str(data.get("id")), name=_str(data.get("name")), mrr=int(data.get("mrr") or 0),
+                   revenue=int(data.get("revenue") or 0), customers=int(data.get("customers") or 0),
+                   active_subscriptions=int(data.get("activeSubscriptions") or 0))
 
 
 @dataclass(frozen=True)
 class DashboardTotals(Model):
+    """Every project of the key's developer, in the key's mode; money in minor units of ``currency``."""
+
     total_revenue: int = 0
     total_customers: int = 0
     total_mrr: int = 0
+    mode: str = ""
+    currency: str = ""
+    total_revenue_this_month: int = 0
+    active_subscriptions: int = 0
+    canceling_subscriptions: int = 0
+    projects: tuple[ProjectTotals, ...] = ()
 
     WIRE: ClassVar[Mapping[str, str]] = {"totalMRR": "total_mrr"}
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> DashboardTotals:
         return cls(raw=data, total_revenue=int(data.get("totalRevenue") or 0),
-                   total_customers=int(data.get("totalCustomers") or 0), total_mrr=int(data.get("totalMRR") or 0))
+                   total_customers=int(data.get("totalCustomers") or 0), total_mrr=int(data.get("totalMRR") or 0),
+                   mode=_str(data.get("mode")), currency=_str(data.get("currency")),
+                   total_revenue_this_month=int(data.get("totalRevenueThisMonth") or 0),
+                   active_subscriptions=int(data.get("activeSubscriptions") or 0),
+                   canceling_subscriptions=int(data.get("cancelingSubscriptions") or 0),
+                   projects=tuple(ProjectTotals.from_api(p) for p in data.get("projects") or ()))
+
+
+@dataclass(frozen=True)
+class DashboardCustomer(Model):
+    """One of the newest end users in ``dashboard.get()``; ``limit`` ``None`` when unlimited."""
+
+    id: str = ""
+    email: str = ""
+    plan: str = ""
+    usage: int = 0
+    limit: int | None = None
+    status: str = ""
+    renews_at: datetime | None = None
+    external_id: str | None = None
+    created_at: datetime | None = None
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> DashboardCustomer:
+        return cls(raw=data, id=_str(data.get("id")), email=_str(data.get("email")), plan=_str(data.get("plan")),
+                   usage=int(data.get("usage") or 0), limit=_limit(data.get("limit")), status=_str(data.get("status")),
+                   renews_at=_datetime(data.get("renewsAt")), external_id=data.get("externalId"),
+                   created_at=_datetime(data.get("createdAt")))
+
+
+@dataclass(frozen=True)
+class WebhookStatusEvent(Model):
+    """One of the latest Stripe events the project received (``WebhookStatus.recent_events``)."""
+
+    type: str = ""
+    timestamp: datetime | None = None
+    status: str = ""
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> WebhookStatusEvent:
+        return cls(raw=data, type=_str(data.get("type")), timestamp=_datetime(data.get("timestamp")),
+                   status=_str(data.get("status")))
+
+
+@dataclass(frozen=True)
+class WebhookStatus(Model):
+    url: str = ""
+    last_event: datetime | None = None
+    failed_events: int = 0
+    recent_events: tuple[WebhookStatusEvent, ...] = ()
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> WebhookStatus:
+        return cls(raw=data, url=_str(data.get("url")), last_event=_datetime(data.get("lastEvent")),
+                   failed_events=int(data.get("failedEvents") or 0),
+                   recent_events=tuple(WebhookStatusEvent.from_api(e) for e in data.get("recentEvents") or ()))
 
 
 @dataclass(frozen=True)
 class DashboardMetrics(Model):
+    """The project's metrics in the key's mode; money in minor units of ``currency``.
+    ``total_revenue`` is ``subscription_revenue`` (paid invoices) plus ``store_revenue`` (paid
+    orders minus refunds); ``total_sales`` counts the store's orders in every currency,
+    ``avg_order_value`` is per order in ``currency``, before refunds. ``tiers`` are as
+    ``products.list_tiers()`` lists them; ``products`` every product, archived ones too."""
+
     active_subscriptions: int = 0
     canceling_subscriptions: int = 0
     mrr: int = 0
     usage_this_period: int = 0
-    total_revenue: int | None = None
-    total_sales: int | None = None
-    avg_order_value: int | None = None
-    customers: tuple[Mapping[str, Any], ...] = ()
+    total_revenue: int = 0
+    subscription_revenue: int = 0
+    store_revenue: int = 0
+    total_sales: int = 0
+    avg_order_value: int = 0
+    customers: tuple[DashboardCustomer, ...] = ()
     tiers: tuple[Tier, ...] = ()
-    products: tuple[Product, ...] = ()
+    products: tuple[ProductDetail, ...] = ()
     orders: tuple[Order, ...] = ()
-    webhook_status: Mapping[str, Any] = field(default_factory=dict)
+    webhook_status: WebhookStatus = field(default_factory=lambda: WebhookStatus(raw={}))
+    project_id: str = ""
+    mode: str = ""
+    currency: str = ""
+    trialing_subscriptions: int = 0
+    mrr_by_currency: Mapping[str, int] = field(default_factory=dict)
+    revenue_this_month: int = 0
+    customers_total: int = 0
+    customers_new_this_month: int = 0
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> DashboardMetrics:
@@ -425,14 +630,24 @@ class DashboardMetrics(Model):
             canceling_subscriptions=int(data.get("cancelingSubscriptions") or 0),
             mrr=int(data.get("mrr") or 0),
             usage_this_period=int(data.get("usageThisPeriod") or 0),
-            total_revenue=data.get("totalRevenue"),
-            total_sales=data.get("totalSales"),
-            avg_order_value=data.get("avgOrderValue"),
-            customers=tuple(data.get("customers") or ()),
+            total_revenue=int(data.get("totalRevenue") or 0),
+            subscription_revenue=int(data.get("subscriptionRevenue") or 0),
+            store_revenue=int(data.get("storeRevenue") or 0),
+            total_sales=int(data.get("totalSales") or 0),
+            avg_order_value=int(data.get("avgOrderValue") or 0),
+            customers=tuple(DashboardCustomer.from_api(c) for c in data.get("customers") or ()),
             tiers=tuple(Tier.from_api(t) for t in data.get("tiers") or ()),
-            products=tuple(Product.from_api(p) for p in data.get("products") or ()),
+            products=tuple(ProductDetail.from_api(p) for p in data.get("products") or ()),
             orders=tuple(Order.from_api(o) for o in data.get("orders") or ()),
-            webhook_status=data.get("webhookStatus") or {},
+            webhook_status=WebhookStatus.from_api(data.get("webhookStatus") or {}),
+            project_id=_str(data.get("projectId")),
+            mode=_str(data.get("mode")),
+            currency=_str(data.get("currency")),
+            trialing_subscriptions=int(data.get("trialingSubscriptions") or 0),
+            mrr_by_currency=dict(data.get("mrrByCurrency") or {}),
+            revenue_this_month=int(data.get("revenueThisMonth") or 0),
+            customers_total=int(data.get("customersTotal") or 0),
+            customers_new_this_month=int(data.get("customersNewThisMonth") or 0),
         )
 
 
