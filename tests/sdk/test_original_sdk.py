@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, TS_SDK, require_tool, run_node_tests
+from .conftest import REPO, TS_SDK, run_node_tests
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -31,7 +31,11 @@ def original_sources() -> Path | None:
 @pytest.fixture(scope="session")
 def original_bundle(tmp_path_factory, ts_sdk_built) -> Path:
     sources = original_sources()
-    require_tool(sources is not None, "the original SDK's sources (shared/reference/original/dream-sdk) are not beside the repository")
+    if sources is None:
+        # Not ours to install: the reference copy lives beside the repository, not in it (nothing of the
+        # original is copied into the project). Said loudly in the summary (-ra), never silently.
+        pytest.skip("the original SDK's sources (../shared/reference/original/dream-sdk, or DREAMAPI_ORIGINAL_SDK) "
+                    "are not beside this checkout")
     out = tmp_path_factory.mktemp("original") / "dream-sdk.mjs"
     result = subprocess.run([str(TS_SDK / "node_modules" / ".bin" / "esbuild"), str(sources / "src" / "index.ts"), "--bundle",
                              "--format=esm", "--platform=node", "--target=node18", f"--outfile={out}", "--log-level=warning"],
