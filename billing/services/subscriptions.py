@@ -23,6 +23,7 @@ from usage.services import usage_carry_over
 
 from .. import stripe_api
 from ..models import BillingCustomer, StripeConnection, Subscription, Tier, TierPrice
+from .notify import plan_event
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +51,33 @@ def _price_id(stripe_sub: dict[str, Any]) -> str:
 def _customer_id(stripe_sub: dict[str, Any]) -> str:
     customer = stripe_sub.get("customer")
     return str(customer.get("id") if isinstance(customer, dict) else customer or "")
+
+
+def _ref(value: Any) -> str:
+    """An expandable field's id (the field holds the id, or the object when expanded)."""
+    return str((value.get("id") if isinstance(value, dict) else value) or "")
+
+
+def _scheduled_change(*, connection: StripeConnection, stripe_sub: dict[str, Any],
+                      period_end: datetime | None) -> tuple[str, Tier | None, datetime | None]:
+    """(schedule id, tier, when) of the change waiting for the period's end: the project's default
+    tier when the subscription cancels at period end, else the price of its schedule's next phase."""
+    schedule_id = _ref(stripe_sub.get("schedule"))
+    if stripe_sub.get("cancel_at_period_end"):
+        default = Tier.objects.filter(project_id=connection.project_id, mode=connection.mode, is_default=True).first()
+        return schedule_id, default, _ts(stripe_sub.get("cancel_at")) or period_end
+    if not schedule_id or period_end is None:
+        return schedule_id, None, None
+    schedule = stripe_api.subscription_schedule_retrieve(mode=connection.mode, account=connection.account_id,
+                                                         schedule=schedule_id)
+    if schedule.get("status") not in ("active", "not_started"):
+        return "", None, None
+    upcoming = [phase for phase in schedule.get("phases") or [] if phase["start_date"] >= period_end.timestamp()]
+    if not upcoming or not upcoming[0].get("items"):
+        return schedule_id, None, None
+    phase = upcoming[0]
+    return schedule_id, _tier_for_price(connection=connection, price_id=_ref(phase["items"][0]["price"])), \
+        _ts(phase["start_date"])
 
 
 def _end_user_for(*, connection: StripeConnection, stripe_sub: dict[str, Any]) -> EndUser | None:
@@ -100,9 +128,12 @@ def end_user_plan_refresh(*, end_user: EndUser, now: datetime | None = None) -> 
         usage_carry_over(end_user_id=end_user.id, count_from=old_period[0], to_start=new_period[0],
                          to_end=new_period[1])
     if (end_user.tier_id, end_user.billing_period_start, end_user.billing_period_end) != (tier.id, start, end):
+        previous = end_user.tier if end_user.tier_id != tier.id else None
         end_user.tier = tier
         end_user.billing_period_start, end_user.billing_period_end = start, end
         end_user.save(update_fields=["tier", "billing_period_start", "billing_period_end", "updated_at"])
+        if previous is not None:
+            plan_event(end_user=end_user, type="plan.changed", plan=tier.slug, previousPlan=previous.slug, at=now)
     return end_user
 
 
@@ -123,6 +154,11 @@ def subscription_apply(*, connection: StripeConnection, stripe_subscription_id: 
         start, end = _period(stripe_sub)
         price_id = _price_id(stripe_sub)
         customer_id = _customer_id(stripe_sub)
+        status = stripe_sub.get("status") or ""
+        schedule_id, scheduled_tier, scheduled_at = _scheduled_change(connection=connection, stripe_sub=stripe_sub,
+                                                                      period_end=end)
+        status_before = Subscription.objects.filter(stripe_subscription_id=stripe_subscription_id).values_list(
+            "status", flat=True).first()
         subscription, _ = Subscription.objects.update_or_create(
             stripe_subscription_id=stripe_subscription_id,
             defaults={
@@ -131,18 +167,26 @@ def subscription_apply(*, connection: StripeConnection, stripe_subscription_id: 
                 "stripe_customer_id": customer_id,
                 "stripe_price_id": price_id,
                 "tier": _tier_for_price(connection=connection, price_id=price_id),
-                "status": stripe_sub.get("status") or "",
+                "status": status,
                 "current_period_start": start,
                 "current_period_end": end,
                 "cancel_at_period_end": bool(stripe_sub.get("cancel_at_period_end")),
                 "canceled_at": _ts(stripe_sub.get("canceled_at")),
                 "ended_at": _ts(stripe_sub.get("ended_at")),
+                "trial_start": _ts(stripe_sub.get("trial_start")),
+                "trial_end": _ts(stripe_sub.get("trial_end")),
+                "stripe_schedule_id": schedule_id,
+                "scheduled_tier": scheduled_tier,
+                "scheduled_change_at": scheduled_at,
             },
         )
         if customer_id:
             BillingCustomer.objects.get_or_create(end_user=end_user, account_id=account,
                                                   defaults={"stripe_customer_id": customer_id})
         end_user_plan_refresh(end_user=end_user)
+        if status == "past_due" and status_before != "past_due":
+            plan_event(end_user=end_user, type="subscription.past_due", plan=end_user.tier.slug,
+                       subscriptionId=stripe_subscription_id)
     return subscription
 
 

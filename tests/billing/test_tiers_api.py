@@ -3,7 +3,7 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 TIER_KEYS = {"id", "name", "displayName", "price", "currency", "interval", "limit", "features", "popular",
-             "billingMode", "priceId", "productId"}
+             "billingMode", "priceId", "productId", "trialDays", "trialRequiresCard"}
 
 
 def test_tiers_have_the_original_keys_and_start_with_free(alice):
@@ -11,7 +11,8 @@ def test_tiers_have_the_original_keys_and_start_with_free(alice):
     assert [set(t) for t in tiers] == [TIER_KEYS]
     assert tiers[0] == {"id": "free", "name": "free", "displayName": "Free", "price": 0, "currency": "usd",
                         "interval": "month", "limit": 100, "features": ["Basic access"], "popular": False,
-                        "billingMode": "subscription", "priceId": "", "productId": ""}
+                        "billingMode": "subscription", "priceId": "", "productId": "", "trialDays": 0,
+                        "trialRequiresCard": True}
 
 
 def test_an_outsider_sees_only_their_own_tiers(alice, bob):
