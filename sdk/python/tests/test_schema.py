@@ -30,6 +30,8 @@ RESPONSES: dict[str, type[models.Model]] = {
     "DashboardMetrics": models.DashboardMetrics,
     "DashboardTotals": models.DashboardTotals,
     "Tracked": models.TrackResult,
+    "PlanChange": models.PlanChange,
+    "PlanSubscription": models.PlanSubscription,
 }
 REQUESTS: dict[str, Any] = {
     "CustomerCreateRequest": Customers.create,
@@ -41,10 +43,11 @@ REQUESTS: dict[str, Any] = {
     "TokenRevokeRequest": Auth.revoke,
     "TrackRequest": UsageResource.track,
     "CartCheckoutRequest": Products.cart_checkout,
+    "ChangePlanRequestRequest": Billing.change_plan,
 }
 # Envelopes and lists: their fields are the models above, returned by the methods themselves.
 CONTAINERS = {"CustomerEnvelope", "CustomerPage", "Pagination", "TierList", "ProductList", "OrderPage", "Error",
-              "IntervalEnum"}
+              "IntervalEnum", "ChangedEnum"}
 # Request names the SDK spells like the original client (customerEmail → "email" on the wire).
 REQUEST_ALIASES = {"email": "customer_email", "name": "customer_name", "items": "items"}
 

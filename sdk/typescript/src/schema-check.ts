@@ -8,6 +8,7 @@
 import type { DreamAPIError } from "./errors";
 import type { components } from "./generated/openapi";
 import type {
+  ChangePlanParams,
   CheckoutParams,
   CheckoutResult,
   CreateCustomerParams,
@@ -16,6 +17,8 @@ import type {
   CustomerResult,
   DeleteCustomerResult,
   Pagination,
+  PlanChangeResult,
+  PlanSubscription,
   PortalParams,
   PortalResult,
   Revoked,
@@ -30,6 +33,8 @@ type Schemas = components["schemas"];
 
 /** Which public type covers each schema of the API. */
 interface Coverage {
+  ChangedEnum: string;
+  ChangePlanRequestRequest: ChangePlanParams;
   CheckoutRequestRequest: CheckoutParams;
   CheckoutUrl: CheckoutResult;
   CodeExchangeRequest: { code: string; redirectUri: string; codeVerifier?: string };
@@ -42,6 +47,8 @@ interface Coverage {
   IntervalEnum: string;
   Pagination: Pagination;
   PatchedCustomerUpdateRequest: UpdateCustomerParams;
+  PlanChange: PlanChangeResult;
+  PlanSubscription: PlanSubscription;
   PortalRequestRequest: PortalParams;
   PortalUrl: PortalResult;
   Revoked: Revoked;

@@ -177,3 +177,25 @@ export async function schemaLacks(component, field) {
   const properties = schemaCache?.components?.schemas?.[component]?.properties ?? {};
   return field in properties ? false : `the server's ${component} has no ${field} yet (original response shapes)`;
 }
+
+/** Press Pay on the (stand-in's) hosted Checkout page, as a browser would. */
+export async function payOnCheckoutPage(url) {
+  const page = await (await fetch(url)).text();
+  const action = page.match(/<form method="post" action="([^"]+\/pay)"/)?.[1];
+  if (!action) throw new Error(`no pay form on ${url}`);
+  const paid = await fetch(new URL(action.replaceAll("&amp;", "&"), url), {
+    method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: "email=payer%40example.com", redirect: "manual",
+  });
+  if (paid.status !== 303) throw new Error(`paying ${url}: ${paid.status}`);
+}
+
+/** Poll ``condition`` (async) until it holds, for up to ``timeoutMs``. */
+export async function waitFor(condition, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("condition not reached in time");
+}
