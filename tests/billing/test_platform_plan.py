@@ -223,3 +223,16 @@ def test_the_admin_shows_the_platforms_invoices_without_fields_stripe_removed(cl
         response = client.get(path)
         assert response.status_code == 200, path
     assert invoice.id in client.get("/admin/djstripe/invoice/").content.decode()
+
+
+def test_the_admin_lists_platform_plans_and_scheduled_changes(client, alice):
+    from django.contrib.auth import get_user_model
+
+    platform_plan_refresh(user=alice.user)
+    operator = get_user_model().objects.create_superuser("ops", "ops@example.com", "ops-password-123")
+    client.force_login(operator)
+    for path in ("/admin/billing/platformplan/", "/admin/billing/subscription/"):
+        assert client.get(path).status_code == 200
+        assert client.get(path, {"q": "alice"}).status_code == 200
+    plan = PlatformPlan.objects.get(platform=alice.platform)
+    assert client.get(f"/admin/billing/platformplan/{plan.pk}/change/").status_code == 200
