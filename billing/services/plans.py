@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from dreamapi.errors import Conflict, NotFound
 from tenants.audit import SYSTEM, Actor, audit_record
-from tenants.models import EndUser
+from tenants.models import AuditEvent, EndUser
 
 from .. import stripe_api
 from ..models import Subscription, Tier, TierPrice
@@ -78,6 +78,14 @@ def _current_price(subscription: Subscription) -> tuple[int, str]:
 
 def _item(stripe_sub: dict[str, Any]) -> dict[str, Any]:
     return stripe_sub["items"]["data"][0]
+
+
+def _changes_so_far(end_user: EndUser) -> int:
+    """How many plan changes the audit log has for the end user: part of the Stripe idempotency keys,
+    so a retry of a change whose transaction rolled back replays Stripe's answer (no second charge),
+    while the same change asked again later (basic → pro → basic → pro in a trial) is a new request."""
+    return AuditEvent.objects.filter(project_id=end_user.project_id, target=end_user.public_id,
+                                     action="end_user.plan_change").count()
 
 
 def plan_change(*, end_user: EndUser, tier_slug: str, actor: Actor = SYSTEM,
@@ -182,7 +190,8 @@ def _change(*, end_user: EndUser, subscription: Subscription, target: Tier, prev
             period_start=item["current_period_start"], period_end=item["current_period_end"],
             schedule=(schedule["id"] if isinstance(schedule, dict) else schedule) or None,
             idempotency_key=stripe_api.idempotency_key("plan-schedule", sub_id, item["current_period_start"],
-                                                       target.stripe_price_id, idempotency_key),
+                                                       target.stripe_price_id, _changes_so_far(end_user),
+                                                       idempotency_key),
         )
         return applied("at_period_end")
     if stripe_sub.get("status") == "past_due":
@@ -195,7 +204,7 @@ def _change(*, end_user: EndUser, subscription: Subscription, target: Tier, prev
         proration_behavior="none" if trialing else "always_invoice",
         idempotency_key=stripe_api.idempotency_key("plan-change", sub_id, item["id"], item["price"]["id"],
                                                    target.stripe_price_id, item["current_period_start"],
-                                                   idempotency_key),
+                                                   _changes_so_far(end_user), idempotency_key),
     )
     invoice_id = updated.get("latest_invoice")
     if isinstance(invoice_id, dict):

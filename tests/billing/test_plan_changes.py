@@ -133,6 +133,35 @@ def test_the_current_tier_withdraws_a_pending_downgrade(plans, standin):
     assert plan_of(user) == "team"
 
 
+def test_a_downgrade_withdrawn_then_asked_again_is_scheduled_again(plans, standin):
+    user, api = subscribed(plans, "team")
+    first = api.post("/api/change-plan", {"tier": "basic"}, format="json").json()
+    first_schedule = Subscription.objects.get(end_user=user).stripe_schedule_id
+    assert api.post("/api/change-plan", {"tier": "team"}, format="json").json()["changed"] == "unscheduled"
+    again = api.post("/api/change-plan", {"tier": "basic"}, format="json")
+    assert again.status_code == 200, again.content
+    assert (first["changed"], again.json()["changed"], again.json()["pendingPlan"]) == (
+        "at_period_end", "at_period_end", "basic")
+    schedule = Subscription.objects.get(end_user=user).stripe_schedule_id
+    assert schedule and schedule != first_schedule
+    assert stripe_get(standin, plans.account, f"/v1/subscription_schedules/{schedule}")["status"] == "active"
+
+
+def test_changing_back_and_forth_during_a_trial_applies_every_change(plans, standin):
+    plans.project.tiers.filter(slug="basic", mode="test").update(trial_days=10, trial_requires_card=False)
+    user = plans.end_user("back-and-forth@example.com")
+    api = plans.api(HTTP_X_USER_ID=user.public_id)
+    pay(api.post("/api/create-checkout", {"tier": "basic"}, format="json").json()["url"])
+    wait_until(lambda: plan_of(user) == "basic")
+    answers = [api.post("/api/change-plan", {"tier": tier}, format="json").json()
+               for tier in ("pro", "basic", "pro")]
+    assert [(a["changed"], a["plan"]) for a in answers] == [("now", "pro"), ("now", "basic"), ("now", "pro")]
+    sub = stripe_get(standin, plans.account,
+                     f"/v1/subscriptions/{Subscription.objects.get(end_user=user).stripe_subscription_id}")
+    assert sub["items"]["data"][0]["price"]["id"] == plans.project.tiers.get(slug="pro", mode="test").stripe_price_id
+    assert sub["status"] == "trialing" and plan_of(user) == "pro"
+
+
 def test_the_default_tier_cancels_at_period_end_and_can_be_withdrawn(plans, standin):
     user, api = subscribed(plans, "pro")
     body = api.post("/api/change-plan", {"tier": "free"}, format="json").json()

@@ -130,7 +130,8 @@ def test_tiers_are_managed_from_the_dashboard(alice_browser, alice):
     pro = next(t for t in tiers if t["id"] == "pro")
     assert pro == {"id": "pro", "name": "pro", "displayName": "Pro", "price": 1900, "currency": "usd",
                    "interval": "month", "limit": 10000, "features": ["Priority support", "More calls"],
-                   "popular": False, "billingMode": "subscription", "priceId": "", "productId": ""}
+                   "popular": False, "billingMode": "subscription", "priceId": "", "productId": "",
+                   "trialDays": 0, "trialRequiresCard": False}
     # A tier in use cannot be deleted without moving its users.
     user = alice.end_user("on-pro@example.com", plan="pro")
     response = alice_browser.post(f"{base}/pro/delete/", {"mode": "test"})
