@@ -90,6 +90,23 @@ def test_an_upgrade_applies_now_charges_the_difference_and_keeps_the_usage(plans
     assert (again["changed"], again["amountCharged"], again["invoiceId"]) == ("none", 0, None)
 
 
+def test_a_yearly_upgrade_starts_a_new_period_now_and_carries_the_usage_over(plans, standin):
+    tier_create(project=plans.project, mode="test", slug="pro-yearly", name="Pro yearly", price_cents=9000,
+                interval="year", monthly_limit=800)
+    user, api = subscribed(plans, "pro")
+    assert [api.post("/api/data").status_code for _ in range(3)] == [200] * 3
+    body = api.post("/api/change-plan", {"tier": "pro-yearly"}, format="json").json()
+    assert (body["changed"], body["plan"]) == ("now", "pro-yearly")
+    assert 8000 < body["amountCharged"] <= 9000  # the year, less the unused month
+    end_user = EndUser.objects.get(pk=user.pk)
+    assert (end_user.billing_period_end - end_user.billing_period_start).days >= 365
+    usage = api.get("/api/usage").json()
+    assert (usage["limit"], usage["usageCount"]) == (800, 3)  # the new period starts from the calls made
+    # Back to monthly is a shorter interval: it waits for the end of the year.
+    back = api.post("/api/change-plan", {"tier": "pro"}, format="json").json()
+    assert (back["changed"], back["pendingPlan"]) == ("at_period_end", "pro")
+
+
 def test_a_downgrade_waits_for_the_period_end_then_renews_on_the_lower_price(plans, standin, events):
     user, api = subscribed(plans, "team")
     api.post("/api/data")
