@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from djstripe import models as djstripe_models
 from djstripe.admin.admin import InvoiceAdmin as DjStripeInvoiceAdmin
 
-from .models import BillingCustomer, StripeConnection, StripeEvent, Subscription, Tier, TierPrice
+from .models import BillingCustomer, PlatformPlan, StripeConnection, StripeEvent, Subscription, Tier, TierPrice
 from .services import stripe_event_replay
 
 
@@ -44,12 +44,26 @@ class StripeConnectionAdmin(admin.ModelAdmin):
 @admin.register(Subscription)
 class SubscriptionAdmin(admin.ModelAdmin):
     list_display = ["stripe_subscription_id", "end_user", "tier", "status", "current_period_end",
-                    "cancel_at_period_end"]
+                    "cancel_at_period_end", "scheduled_tier", "trial_end"]
     list_filter = ["status", "cancel_at_period_end"]
     search_fields = ["stripe_subscription_id", "stripe_customer_id", "end_user__email", "end_user__public_id",
                      "account_id"]
-    list_select_related = ["end_user", "tier"]
+    list_select_related = ["end_user", "tier", "scheduled_tier"]
     readonly_fields = [f.name for f in Subscription._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(PlatformPlan)
+class PlatformPlanAdmin(admin.ModelAdmin):
+    """Developers' dream-api plans as derived from dj-stripe (support: who is in a trial or a grace period)."""
+
+    list_display = ["platform", "status", "trial_end", "current_period_end", "grace_ends_at", "trial_used"]
+    list_filter = ["status", "trial_used", ("grace_ends_at", admin.EmptyFieldListFilter)]
+    search_fields = ["platform__public_id", "platform__owner__email", "stripe_subscription_id"]
+    list_select_related = ["platform__owner"]
+    readonly_fields = [f.name for f in PlatformPlan._meta.fields]
 
     def has_add_permission(self, request):
         return False

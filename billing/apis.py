@@ -6,12 +6,13 @@ from rest_framework.response import Response
 from dreamapi.errors import ApiError, NotFound
 from dreamapi.fields import RedirectUrlField, StrictCharField
 from dreamapi.openapi import END_USER_HEADERS, KEY_HEADERS, errors
+from dreamapi.serializers import RejectUnknownFieldsMixin
 from tenants.api_base import EndUserAPIView, PublicProjectAPIView
 from usage.entitlements import ENTITLEMENTS_SCHEMA, entitlements_map, tier_features
 from usage.serializers import LimitField
 
 from . import services
-from .models import Tier
+from .models import Tier, tier_slug_validator
 
 
 class TierSerializer(serializers.Serializer):
@@ -34,6 +35,11 @@ class TierSerializer(serializers.Serializer):
         "paid tier not yet saved to a connected Stripe account."))
     productId = serializers.CharField(source="stripe_product_id", help_text=(
         "The Stripe Product on the connected account; an empty string when the tier has none (as priceId)."))
+    trialDays = serializers.IntegerField(source="trial_days", min_value=0, max_value=730, help_text=(
+        "Days of free trial a first subscription to this tier starts with (0: none)."))
+    trialRequiresCard = serializers.BooleanField(source="trial_requires_card", help_text=(
+        "Whether the trial's checkout asks for a card. Without one, a trial that ends without a card added "
+        "(customer portal) ends the subscription and the end user returns to the default tier."))
     entitlements = serializers.SerializerMethodField()
 
     @extend_schema_field({"type": "string", "enum": ["subscription"],
@@ -155,3 +161,72 @@ class PortalApi(EndUserAPIView):
         self.check_redirect_urls({"returnUrl": return_url})
         url = services.portal_start(end_user=end_user, return_url=return_url)
         return Response(PortalSessionSerializer({"url": url}).data)
+
+
+class ChangePlanRequestSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    tier = StrictCharField(max_length=40, validators=[tier_slug_validator], help_text=(
+        "The tier to move to, e.g. 'pro'. The end user's current tier cancels a pending change."))
+
+
+class PlanSubscriptionSerializer(serializers.Serializer):
+    id = serializers.CharField(source="stripe_subscription_id", help_text="The Stripe subscription (sub_…).")
+    status = serializers.CharField(help_text="Stripe's status: trialing, active, past_due…")
+    currentPeriodEnd = serializers.DateTimeField(source="current_period_end", allow_null=True)
+    cancelAtPeriodEnd = serializers.BooleanField(source="cancel_at_period_end")
+    trialEnd = serializers.DateTimeField(source="trial_end", allow_null=True, help_text="null without a trial.")
+
+
+class PlanChangeSerializer(serializers.Serializer):
+    success = serializers.SerializerMethodField()
+    changed = serializers.ChoiceField(choices=["now", "at_period_end", "unscheduled", "none"], help_text=(
+        "`now`: the end user is on `plan` from now (an upgrade, or any change during a trial); `at_period_end`: "
+        "`pendingPlan` takes over at `effectiveAt` (a downgrade, or the default free tier, which cancels the "
+        "subscription at the period's end); `unscheduled`: a pending change was withdrawn; `none`: nothing to do."))
+    plan = serializers.CharField(source="tier.slug", help_text="The tier the end user is on now.")
+    previousPlan = serializers.CharField(source="previous.slug", help_text="The tier before this call.")
+    pendingPlan = serializers.CharField(source="pending.slug", allow_null=True, help_text=(
+        "The tier that takes over at `effectiveAt`; null when nothing is pending."))
+    effectiveAt = serializers.DateTimeField(source="effective_at", help_text=(
+        "When `pendingPlan` takes over (the end of the billing period), or now."))
+    amountCharged = serializers.IntegerField(source="amount_charged", min_value=0, help_text=(
+        "What was charged now for an upgrade (the prorated difference for the rest of the period), in minor units."))
+    currency = serializers.CharField(source="tier.currency")
+    invoiceId = serializers.CharField(source="invoice_id", allow_null=True, help_text=(
+        "The Stripe invoice of that charge; null when nothing was invoiced."))
+    subscription = PlanSubscriptionSerializer(allow_null=True)
+
+    @extend_schema_field({"type": "boolean", "enum": [True]})
+    def get_success(self, change: services.PlanChange) -> bool:
+        return True
+
+
+class ChangePlanApi(EndUserAPIView):
+    """``POST /api/change-plan``: move the end user's subscription to another tier."""
+
+    @extend_schema(
+        operation_id="plan_change",
+        summary="Change the end user's plan",
+        description=(
+            "An upgrade (a higher price, or a longer interval) takes effect at once and the prorated difference for "
+            "the rest of the period is charged at once (`changed: now`, `amountCharged`); the usage counted this "
+            "period carries over. A downgrade (a lower price or a shorter interval) waits for the end of the "
+            "billing period (`changed: at_period_end`, `pendingPlan`, `effectiveAt`), as does the default free "
+            "tier, which cancels the subscription at the period's end. Naming the current tier withdraws a pending "
+            "change (`unscheduled`). During a trial every change applies at once and the trial goes on. "
+            "Works with the secret key (X-User-Id or a token) and in browser mode (publishable key + the end "
+            "user's token). 404 `unknown_tier` for a tier this project does not have in the key's mode, 404 "
+            "`end_user_not_found`; 409 `checkout_required` (no subscription yet: use POST /api/create-checkout), "
+            "`no_subscription`, `free_tier_not_default`, `tier_not_in_stripe`, `currency_mismatch`, "
+            "`subscription_past_due` (an upgrade while a payment is open), `payment_failed` (the card was declined: "
+            "nothing changed), `stripe_not_connected`."),
+        parameters=END_USER_HEADERS,
+        request=ChangePlanRequestSerializer,
+        responses={200: PlanChangeSerializer, **errors(400, 401, 403, 404, 409, 429, 502, 503)},
+    )
+    def post(self, request: Request) -> Response:
+        end_user = self.end_user()
+        body = ChangePlanRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        change = services.plan_change(end_user=end_user, tier_slug=body.validated_data["tier"], actor=self.actor,
+                             idempotency_key=request.headers.get("Idempotency-Key"))
+        return Response(PlanChangeSerializer(change).data)

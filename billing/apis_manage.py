@@ -29,6 +29,10 @@ class ManagedTierSerializer(TierSerializer):
 
     order = serializers.IntegerField(help_text="Position in the list (ascending).")
     default = serializers.BooleanField(source="is_default", help_text="New end users start on this tier.")
+    trialDays = serializers.IntegerField(source="trial_days", help_text="Days of free trial for a first "
+                                                                        "subscription (0: none).")
+    trialRequiresCard = serializers.BooleanField(source="trial_requires_card",
+                                                 help_text="Whether the trial's checkout asks for a card.")
 
 
 class TierEnvelopeSerializer(serializers.Serializer):
@@ -64,8 +68,15 @@ class TierWriteSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
                                      default=list)
     popular = StrictBooleanField(required=False, default=False)
     order = StrictIntegerField(min_value=0, max_value=1000, required=False, default=0)
+    trialDays = StrictIntegerField(min_value=0, max_value=730, required=False, default=0, help_text=(
+        "Days of free trial a first subscription to this tier starts with (0: none; paid tiers only). A trial is "
+        "given once per end user."))
+    trialRequiresCard = StrictBooleanField(required=False, default=True, help_text=(
+        "false: the trial starts without a card; if none is added (customer portal) before it ends, the "
+        "subscription ends and the end user returns to the default tier."))
 
-    SERVICE_NAMES = {"name": "slug", "displayName": "name", "price": "price_cents", "limit": "monthly_limit"}
+    SERVICE_NAMES = {"name": "slug", "displayName": "name", "price": "price_cents", "limit": "monthly_limit",
+                     "trialDays": "trial_days", "trialRequiresCard": "trial_requires_card"}
 
     def validate(self, attrs: dict) -> dict:
         attrs = super().validate(attrs)

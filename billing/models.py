@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -35,6 +35,11 @@ class Tier(models.Model):
     popular = models.BooleanField(default=False)
     order = models.PositiveSmallIntegerField(default=0)
     is_default = models.BooleanField(default=False, help_text="New end users start on this tier.")
+    # Days of free trial a first subscription to this tier starts with (0 = none; Stripe allows up to 730).
+    trial_days = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(730)])
+    # False: the trial starts without a card (Checkout's payment_method_collection=if_required); if none is
+    # added by its end, Stripe cancels the subscription and the end user returns to the default tier.
+    trial_requires_card = models.BooleanField(default=True)
     stripe_product_id = models.CharField(max_length=255, blank=True)
     stripe_price_id = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -154,6 +159,13 @@ class Subscription(models.Model):
     cancel_at_period_end = models.BooleanField(default=False)
     canceled_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    trial_start = models.DateTimeField(null=True, blank=True)
+    trial_end = models.DateTimeField(null=True, blank=True)
+    # A plan change that waits for the period's end: a downgrade (the subscription schedule's next phase)
+    # or, when it cancels at period end, the project's default tier.
+    stripe_schedule_id = models.CharField(max_length=255, blank=True)
+    scheduled_tier = models.ForeignKey(Tier, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    scheduled_change_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -205,3 +217,33 @@ class StripeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stripe_event_id} {self.type} ({self.status})"
+
+
+class PlatformPlan(models.Model):
+    """A developer's dream-api plan as last read from dj-stripe's copy of their subscription on the
+    platform account, and what it means for their live keys (``Platform.paid_plan_active``):
+
+    - trialing or active: live keys work;
+    - a failed payment (past due, unpaid, paused) or an ended subscription (canceled, including a
+      trial that ended without a card): live keys keep working for a grace period
+      (``grace_ends_at``), then stop;
+    - never subscribed: test keys only.
+    """
+
+    platform = models.OneToOneField("tenants.Platform", on_delete=models.CASCADE, related_name="plan")
+    status = models.CharField(max_length=32, default="none")
+    stripe_subscription_id = models.CharField(max_length=255, blank=True)
+    trial_end = models.DateTimeField(null=True, blank=True)
+    current_period_end = models.DateTimeField(null=True, blank=True)
+    cancel_at_period_end = models.BooleanField(default=False)
+    # When the payment failed or the plan ended (first seen), and when live keys stop unless it is paid.
+    grace_started_at = models.DateTimeField(null=True, blank=True)
+    grace_ends_at = models.DateTimeField(null=True, blank=True)
+    trial_used = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["grace_ends_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.platform_id}: {self.status}"

@@ -24,7 +24,13 @@ import stripe
 from django.conf import settings
 from stripe._base_address import BaseAddresses
 from stripe.oauth_error import OAuthError
-from stripe.params import PriceCreateParams, ProductCreateParams, ProductUpdateParams
+from stripe.params import (
+    PriceCreateParams,
+    ProductCreateParams,
+    ProductUpdateParams,
+    SubscriptionScheduleUpdateParams,
+    SubscriptionUpdateParams,
+)
 from stripe.params.billing_portal import ConfigurationCreateParams, ConfigurationUpdateParams
 from stripe.params.billing_portal._configuration_create_params import ConfigurationCreateParamsFeatures
 from stripe.params.checkout import SessionCreateParams, SessionListParams
@@ -128,6 +134,10 @@ def _translate(exc: stripe.StripeError) -> StripeError:
     if isinstance(exc, stripe.AuthenticationError):
         return error("The platform's Stripe credentials were refused; the operators have to fix them.",
                      retryable=False, code="stripe_misconfigured", status_code=502)
+    if isinstance(exc, stripe.CardError):
+        return error("The customer's card was declined (or needs the customer to authenticate the payment); "
+                     "nothing was changed. They can update their card in the customer portal.", retryable=False,
+                     code="payment_failed", status_code=409)
     if isinstance(exc, stripe.IdempotencyError):
         return error("A retried request did not match the first one Stripe saw; try again.", retryable=False,
                      code="stripe_conflict", status_code=409)
@@ -248,8 +258,15 @@ def checkout_session_create(
     client_reference_id: str | None = None,
     metadata: dict[str, str],
     idempotency_key: str | None,
+    trial_days: int = 0,
+    trial_requires_card: bool = True,
 ) -> tuple[str, str]:
-    """A hosted Checkout Session. ``checkout_mode`` is ``subscription`` or ``payment``. Returns (id, url)."""
+    """A hosted Checkout Session. ``checkout_mode`` is ``subscription`` or ``payment``. Returns (id, url).
+
+    ``trial_days`` starts the subscription with a free trial; without ``trial_requires_card`` Checkout
+    asks for no card (``payment_method_collection=if_required``). Either way a trial that ends without
+    a payment method cancels the subscription (``missing_payment_method=cancel``) rather than leaving
+    an unpaid invoice behind."""
     params: SessionCreateParams = {
         "mode": "subscription" if checkout_mode == "subscription" else "payment",
         "line_items": [{"price": price, "quantity": quantity} for price, quantity in line_items],
@@ -265,6 +282,11 @@ def checkout_session_create(
         params["client_reference_id"] = client_reference_id
     if checkout_mode == "subscription":
         params["subscription_data"] = {"metadata": metadata}
+        if trial_days > 0:
+            params["subscription_data"]["trial_period_days"] = trial_days
+            params["subscription_data"]["trial_settings"] = {"end_behavior": {"missing_payment_method": "cancel"}}
+            if not trial_requires_card:
+                params["payment_method_collection"] = "if_required"
     else:
         params["payment_intent_data"] = {"metadata": metadata}
     with _translated():
@@ -286,14 +308,22 @@ def billing_portal_session_create(*, mode: str, account: str | None, customer: s
 
 def _portal_features(products: list[tuple[str, list[str]]]) -> ConfigurationCreateParamsFeatures:
     """What end users may do in the portal: cancel at period end, switch between the listed prices
-    (the project's tiers), see their invoices, update their payment method."""
+    (the project's tiers), see their invoices, update their payment method.
+
+    Switching follows the same rules as ``POST /api/change-plan``: an upgrade applies now and the
+    prorated difference is invoiced at once (``always_invoice``); a cheaper price or a shorter interval
+    waits for the period's end (``schedule_at_period_end``, which Stripe carries out with a subscription
+    schedule); a trial goes on through a switch."""
     return {
         "subscription_cancel": {"enabled": True, "mode": "at_period_end", "proration_behavior": "none"},
         "subscription_update": {
             "enabled": bool(products),
             "default_allowed_updates": ["price"] if products else "",
-            "proration_behavior": "create_prorations",
+            "proration_behavior": "always_invoice",
             "products": [{"product": product, "prices": prices} for product, prices in products] if products else "",
+            "schedule_at_period_end": {"conditions": [{"type": "decreasing_item_amount"},
+                                                      {"type": "shortening_interval"}]},
+            "trial_update_behavior": "continue_trial",
         },
         "invoice_history": {"enabled": True},
         "payment_method_update": {"enabled": True},
@@ -301,10 +331,10 @@ def _portal_features(products: list[tuple[str, list[str]]]) -> ConfigurationCrea
     }
 
 
-def portal_configuration_create(*, mode: str, account: str, products: list[tuple[str, list[str]]],
+def portal_configuration_create(*, mode: str, account: str | None, products: list[tuple[str, list[str]]],
                                 metadata: dict[str, str], idempotency_key: str) -> str:
-    """A customer portal configuration on the connected account. ``products`` lists (product, [prices])
-    a subscription may switch between. Returns its id (``bpc_…``)."""
+    """A customer portal configuration on the connected account (``None``: the platform's own).
+    ``products`` lists (product, [prices]) a subscription may switch between. Returns its id (``bpc_…``)."""
     params: ConfigurationCreateParams = {"features": _portal_features(products), "metadata": metadata}
     with _translated():
         config = _client(mode).v1.billing_portal.configurations.create(
@@ -338,6 +368,72 @@ def subscription_retrieve(*, mode: str, account: str | None, subscription: str) 
     with _translated():
         sub = _client(mode).v1.subscriptions.retrieve(subscription, options=_options(account=account))
     return sub.to_dict()
+
+
+def subscription_change_price(*, mode: str, account: str, subscription: str, item: str, price: str,
+                              proration_behavior: str, idempotency_key: str) -> dict[str, Any]:
+    """Move a subscription's item to another price now. ``always_invoice`` charges the prorated
+    difference at once; ``error_if_incomplete`` makes Stripe refuse the change (402) when that
+    payment fails, so a declined card never leaves the end user on the new plan unpaid."""
+    params: SubscriptionUpdateParams = {
+        "items": [{"id": item, "price": price}],
+        "proration_behavior": "always_invoice" if proration_behavior == "always_invoice" else (
+            "none" if proration_behavior == "none" else "create_prorations"),
+        "payment_behavior": "error_if_incomplete",
+    }
+    with _translated():
+        sub = _client(mode).v1.subscriptions.update(subscription, params,
+                                                    _options(account=account, idempotency_key=idempotency_key))
+    return sub.to_dict()
+
+
+def subscription_set_cancel_at_period_end(*, mode: str, account: str, subscription: str,
+                                          cancel: bool) -> dict[str, Any]:
+    with _translated():
+        sub = _client(mode).v1.subscriptions.update(subscription, {"cancel_at_period_end": cancel},
+                                                    _options(account=account))
+    return sub.to_dict()
+
+
+def subscription_schedule_retrieve(*, mode: str, account: str, schedule: str) -> dict[str, Any]:
+    with _translated():
+        return _client(mode).v1.subscription_schedules.retrieve(schedule, options=_options(account=account)).to_dict()
+
+
+def subscription_schedule_downgrade(*, mode: str, account: str, subscription: str, current_price: str,
+                                    new_price: str, new_interval: str, quantity: int, period_start: int,
+                                    period_end: int, schedule: str | None, idempotency_key: str) -> dict[str, Any]:
+    """Schedule a price change for the end of the current period, as Stripe recommends for downgrades:
+    a subscription schedule (made from the subscription unless ``schedule`` names its existing one)
+    whose first phase is the current price until ``period_end`` and whose second phase is the new
+    price for one interval, after which the schedule releases the subscription, which then renews on
+    the new price by itself. Returns the schedule."""
+    with _translated():
+        if schedule is None:
+            schedule = _client(mode).v1.subscription_schedules.create(
+                {"from_subscription": subscription}, _options(account=account, idempotency_key=idempotency_key)).id
+        params: SubscriptionScheduleUpdateParams = {
+            "end_behavior": "release",
+            "proration_behavior": "none",
+            "phases": [
+                {"items": [{"price": current_price, "quantity": quantity}], "start_date": period_start,
+                 "end_date": period_end},
+                {"items": [{"price": new_price, "quantity": quantity}], "proration_behavior": "none",
+                 "duration": {"interval": "year" if new_interval == "year" else "month", "interval_count": 1}},
+            ],
+        }
+        return _client(mode).v1.subscription_schedules.update(schedule, params, _options(account=account)).to_dict()
+
+
+def subscription_schedule_release(*, mode: str, account: str, schedule: str) -> None:
+    """Let the subscription go on as it is now (a scheduled change is dropped)."""
+    with _translated():
+        _client(mode).v1.subscription_schedules.release(schedule, options=_options(account=account))
+
+
+def invoice_retrieve(*, mode: str, account: str, invoice: str) -> dict[str, Any]:
+    with _translated():
+        return _client(mode).v1.invoices.retrieve(invoice, options=_options(account=account)).to_dict()
 
 
 def subscriptions_list(*, mode: str, account: str | None) -> Iterator[dict[str, Any]]:
@@ -499,6 +595,19 @@ def platform_price_create(*, amount_cents: int, lookup_key: str) -> str:
             _options(account=None, idempotency_key=f"platform-plan-{lookup_key}-{amount_cents}"),
         )
     return price.id
+
+
+def platform_portal_configuration(*, marker: str) -> str:
+    """The platform account's own portal configuration for developers (invoices, card, cancel at
+    period end), found by its ``metadata[dreamapi]`` marker or created once. Returns its id."""
+    mode = "live" if settings.STRIPE_LIVE_MODE else "test"
+    with _translated():
+        for config in _client(mode).v1.billing_portal.configurations.list(
+                {"active": True, "limit": 100}, _options(account=None)).auto_paging_iter():
+            if (config.to_dict().get("metadata") or {}).get("dreamapi") == marker:
+                return config.id
+    return portal_configuration_create(mode=mode, account=None, products=[], metadata={"dreamapi": marker},
+                                       idempotency_key=f"platform-portal-{marker}")
 
 
 def platform_price_retrieve(*, price_id: str) -> stripe.Price:

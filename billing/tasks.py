@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from .services.events import RetryLater, stripe_event_process, stripe_events_requeue_stale
+from .services.platform_plan import platform_plans_expire
 from .services.subscriptions import subscriptions_reconcile
 
 
@@ -16,4 +17,6 @@ def process_stripe_event(self, event_pk: int) -> None:
 @shared_task
 def reconcile_subscriptions() -> dict:
     requeued = stripe_events_requeue_stale()
-    return {**subscriptions_reconcile(), "requeued_events": requeued}
+    # A grace period running out is no Stripe event: live keys stop here, within this task's interval.
+    expired_plans = platform_plans_expire()
+    return {**subscriptions_reconcile(), "requeued_events": requeued, "platform_plans_expired": expired_plans}

@@ -73,9 +73,17 @@ class TierForm(forms.Form):
     features = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="One per line.")
     popular = forms.BooleanField(required=False)
     order = forms.IntegerField(min_value=0, max_value=1000, initial=0)
+    trial_days = forms.IntegerField(min_value=0, max_value=730, initial=0, required=False, label="Free trial (days)",
+                                    help_text="For a first subscription to this paid tier; 0 or empty for none.")
+    trial_requires_card = forms.BooleanField(required=False, initial=True, label="Ask for a card to start the trial",
+                                             help_text="Unticked: no card up front; without one added by the trial's "
+                                                       "end the end user returns to the default tier.")
 
     def clean_features(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["features"].splitlines() if line.strip()]
+
+    def clean_trial_days(self) -> int:
+        return self.cleaned_data["trial_days"] or 0
 
     def clean_currency(self) -> str:
         currency = self.cleaned_data["currency"].strip().lower()

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from billing.apis import CheckoutApi, PortalApi
+from billing.apis import ChangePlanApi, CheckoutApi, PortalApi
 from billing.apis_manage import TierCollectionApi, TierDetailApi
 from storefront.apis import (
     AssetApi,
@@ -27,6 +27,7 @@ urlpatterns = [
     path("tiers/<str:tier_id>", TierDetailApi.as_view(), name="api-tier"),
     path("create-checkout", CheckoutApi.as_view(), name="api-create-checkout"),
     path("customer-portal", PortalApi.as_view(), name="api-customer-portal"),
+    path("change-plan", ChangePlanApi.as_view(), name="api-change-plan"),
     path("products", ProductCollectionApi.as_view(), name="api-products"),
     path("products/<str:product_id>", ProductDetailApi.as_view(), name="api-product"),
     path("products/<str:product_id>/image", ProductImageApi.as_view(), name="api-product-image"),

@@ -529,9 +529,12 @@ CHECKOUT_CREATE = {
     "subscription_data": hash_of({
         "metadata": metadata(), "description": string(max_length=500),
         "application_fee_percent": number(minimum=0, maximum=100),
-        "trial_period_days": unsupported("Trials are not simulated."),
-        "trial_end": unsupported("Trials are not simulated."),
+        "trial_period_days": integer(minimum=1, maximum=730),
+        "trial_end": integer(),
+        "trial_settings": hash_of({"end_behavior": hash_of({"missing_payment_method": string(
+            choices=("cancel", "create_invoice", "pause"))})}),
     }),
+    "payment_method_collection": string(choices=("always", "if_required")),
     "payment_intent_data": hash_of({
         "metadata": metadata(), "description": string(max_length=1000),
         "application_fee_amount": integer(minimum=0), "receipt_email": string(),
@@ -577,6 +580,17 @@ def create_checkout_session(ctx: Ctx) -> dict[str, Any]:
         for name in ("payment_intent_data", "customer_creation"):
             if name in params:
                 raise invalid(name, f"You can not pass `{name}` in `subscription` mode.")
+    elif "payment_method_collection" in params:
+        raise invalid("payment_method_collection", "`payment_method_collection` can only be set in `subscription` "
+                                                   "mode.")
+    sub_data = params.get("subscription_data", {})
+    if "trial_end" in sub_data and "trial_period_days" in sub_data:
+        raise invalid("subscription_data[trial_end]", "You may only specify one of these parameters: "
+                                                      "subscription_data[trial_end], subscription_data[trial_period_days].")
+    if "trial_end" in sub_data and sub_data["trial_end"] < store.now() + 48 * 3600:
+        raise invalid("subscription_data[trial_end]", "`subscription_data[trial_end]` must be at least 48 hours in the "
+                                                      "future.")
+    trial = "trial_end" in sub_data or "trial_period_days" in sub_data
 
     line_items, currency, interval = [], None, None
     for index, line in enumerate(params["line_items"]):
@@ -610,11 +624,13 @@ def create_checkout_session(ctx: Ctx) -> dict[str, Any]:
     if not now + 1800 <= expires_at <= now + 86400:
         raise invalid("expires_at", "The `expires_at` timestamp must be between 30 minutes and 24 hours from "
                                     "Checkout Session creation.")
-    _check_minimum_amount(currency or "usd", sum(li["amount_total"] for li in line_items))
+    # With a trial nothing is due today: the first invoice is $0.
+    amount = 0 if trial else sum(li["amount_total"] for li in line_items)
+    _check_minimum_amount(currency or "usd", amount)
     if "metadata" in params:
         params["metadata"] = forms.merge_metadata({}, params["metadata"] or {})
     session = objects.checkout_session(store, livemode=ctx.livemode, params=params, currency=currency or "usd",
-                                       amount=sum(li["amount_total"] for li in line_items), expires_at=expires_at)
+                                       amount=amount, expires_at=expires_at)
     ctx.scope.add(session)
     store.session_line_items[session["id"]] = line_items
     store.session_params[session["id"]] = {
@@ -738,7 +754,7 @@ SUBSCRIPTION_UPDATE = {
                                          "customer_service", "low_quality", "missing_features", "other",
                                          "switched_service", "too_complex", "too_expensive", "unused")))}),
     "cancel_at": unsupported("Use cancel_at_period_end=true."),
-    "trial_end": unsupported("Trials are not simulated."),
+    "trial_end": unsupported("Changing a trial's end is not simulated."),
     "billing_cycle_anchor": unsupported(""),
     "pause_collection": unsupported(""),
 }
@@ -754,6 +770,12 @@ def update_subscription(ctx: Ctx, sub_id: str) -> dict[str, Any]:
     if params.get("default_payment_method"):
         ctx.get(params["default_payment_method"], "payment_method", param="default_payment_method")
 
+    schedule = billing.schedule_of(ctx.scope, sub)
+    if schedule is not None and "cancel_at_period_end" in params:
+        raise StripeError(400, f"The subscription is managed by the subscription schedule `{schedule['id']}`, and "
+                               "updating any cancelation behavior directly is not allowed. Please update the schedule "
+                               "instead.")
+
     before = copy.deepcopy(sub)
     if "metadata" in params:
         sub["metadata"] = forms.merge_metadata(sub["metadata"], params["metadata"])
@@ -764,7 +786,9 @@ def update_subscription(ctx: Ctx, sub_id: str) -> dict[str, Any]:
         billing.apply_cancel_at_period_end(ctx.scope, sub, params["cancel_at_period_end"])
     if changes:
         billing.change_items(ctx.scope, sub, changes)
-        billing.realign_period_after_change(ctx.scope, sub, before)
+        billing.apply_item_change(ctx.scope, sub, before,
+                                  proration_behavior=params.get("proration_behavior", "create_prorations"),
+                                  proration_date=params.get("proration_date"))
     else:
         billing.emit_if_changed(ctx.scope, before, sub)
     return sub

@@ -14,6 +14,7 @@ Builders only build dicts; storing them and emitting events is the caller's job.
 from __future__ import annotations
 
 import calendar
+import copy
 import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -512,7 +513,7 @@ def checkout_session(store: "Store", *, livemode: bool, params: dict[str, Any], 
         "mode": mode,
         "payment_intent": None,
         "payment_link": None,
-        "payment_method_collection": "always",
+        "payment_method_collection": params.get("payment_method_collection", "always"),
         "payment_method_configuration_details": None,
         "payment_method_options": {},
         "payment_method_types": params.get("payment_method_types") or ["card"],
@@ -633,15 +634,18 @@ def subscription(store: "Store", *, sub_id: str, livemode: bool, customer_id: st
 
 
 def invoice_line(store: "Store", *, invoice_id: str, item: dict[str, Any], product_name: str,
-                 livemode: bool) -> dict[str, Any]:
+                 livemode: bool, trial: bool = False) -> dict[str, Any]:
+    """A line for a subscription item's period; during a trial it is free ("Trial period for Pro")."""
     p = item["price"]
-    amount = p["unit_amount"] * item["quantity"]
+    amount = 0 if trial else p["unit_amount"] * item["quantity"]
+    description = (f"Trial period for {product_name}" if trial
+                   else f"{item['quantity']} × {price_label(p, product_name)}")
     return {
         "id": store.new_id("il_"),
         "object": "line_item",
         "amount": amount,
         "currency": p["currency"],
-        "description": f"{item['quantity']} × {price_label(p, product_name)}",
+        "description": description,
         "discount_amounts": [],
         "discountable": True,
         "discounts": [],
@@ -672,17 +676,94 @@ def invoice_line(store: "Store", *, invoice_id: str, item: dict[str, Any], produ
     }
 
 
+def invoice_item(store: "Store", *, livemode: bool, customer_id: str, sub: dict[str, Any], item: dict[str, Any],
+                 price: dict[str, Any], amount: int, description: str, period: tuple[int, int]) -> dict[str, Any]:
+    """A pending proration (``proration: true``): credit for unused time on the old price (negative)
+    or the remaining time on the new one; the next invoice of the subscription takes it over."""
+    return {
+        "id": store.new_id("ii_"),
+        "object": "invoiceitem",
+        "amount": amount,
+        "currency": price["currency"],
+        "customer": customer_id,
+        "date": store.now(),
+        "description": description,
+        "discountable": False,
+        "discounts": [],
+        "invoice": None,
+        "livemode": livemode,
+        "metadata": {},
+        "net_amount": amount,
+        "parent": {
+            "subscription_details": {"subscription": sub["id"], "subscription_item": item["id"]},
+            "type": "subscription_details",
+        },
+        "period": {"end": period[1], "start": period[0]},
+        "pricing": {
+            "price_details": {"price": price["id"], "product": price["product"]},
+            "type": "price_details",
+            "unit_amount_decimal": str(amount),
+        },
+        "proration": True,
+        "proration_details": {"credited_items": None, "discount_amounts": []},
+        "quantity": 1,
+        "quantity_decimal": "1",
+        "tax_rates": [],
+        "test_clock": None,
+    }
+
+
+def invoice_item_line(store: "Store", *, invoice_id: str, ii: dict[str, Any]) -> dict[str, Any]:
+    """The invoice line of an invoice item (a proration)."""
+    details = ii["parent"]["subscription_details"]
+    return {
+        "id": store.new_id("il_"),
+        "object": "line_item",
+        "amount": ii["amount"],
+        "currency": ii["currency"],
+        "description": ii["description"],
+        "discount_amounts": [],
+        "discountable": ii["discountable"],
+        "discounts": [],
+        "invoice": invoice_id,
+        "livemode": ii["livemode"],
+        "metadata": {},
+        "parent": {
+            "invoice_item_details": {
+                "invoice_item": ii["id"],
+                "proration": ii["proration"],
+                "proration_details": {"credited_items": None},
+                "subscription": details["subscription"],
+            },
+            "subscription_item_details": None,
+            "type": "invoice_item_details",
+        },
+        "period": dict(ii["period"]),
+        "pretax_credit_amounts": [],
+        "pricing": copy.deepcopy(ii["pricing"]),
+        "quantity": ii["quantity"],
+        "subtotal": ii["amount"],
+        "taxes": [],
+    }
+
+
 def invoice(store: "Store", *, livemode: bool, customer: dict[str, Any], sub: dict[str, Any],
             billing_reason: str, account_name: str, account_country: str,
-            product_names: dict[str, str]) -> dict[str, Any]:
-    """A draft invoice for the subscription's current period (callers finalize and pay it)."""
+            product_names: dict[str, str], invoice_items: list[dict[str, Any]] | None = None,
+            with_items: bool = True, trial: bool = False) -> dict[str, Any]:
+    """A draft invoice (callers finalize and pay it): the subscription's items for the current period
+    (unless ``with_items`` is false, as for an invoice of prorations only) and the pending
+    ``invoice_items`` (prorations), which this invoice takes over."""
     invoice_id = store.new_id("in_")
     names = product_names
     lines = [
         invoice_line(store, invoice_id=invoice_id, item=item, product_name=names.get(item["price"]["product"], ""),
-                     livemode=livemode)
-        for item in sub["items"]["data"]
+                     livemode=livemode, trial=trial)
+        for item in (sub["items"]["data"] if with_items else [])
     ]
+    for ii in invoice_items or []:
+        ii["invoice"] = invoice_id
+        lines.append(invoice_item_line(store, invoice_id=invoice_id, ii=ii))
     total = sum(line["amount"] for line in lines)
     now = store.now()
     return {
@@ -768,6 +849,78 @@ def invoice(store: "Store", *, livemode: bool, customer: dict[str, Any], sub: di
         "total_pretax_credit_amounts": [],
         "total_taxes": [],
         "webhooks_delivered_at": None,
+    }
+
+
+# -- subscription schedules -------------------------------------------------------------
+
+
+def schedule_phase(*, items: list[dict[str, Any]], currency: str, start: int, end: int,
+                   proration_behavior: str, metadata: dict[str, str] | None = None) -> dict[str, Any]:
+    """One phase: from ``start`` to ``end``, the subscription has these items (prices by id)."""
+    return {
+        "add_invoice_items": [],
+        "application_fee_percent": None,
+        "automatic_tax": None,
+        "billing_cycle_anchor": None,
+        "billing_thresholds": None,
+        "collection_method": None,
+        "currency": currency,
+        "default_payment_method": None,
+        "default_tax_rates": [],
+        "description": None,
+        "discounts": [],
+        "end_date": end,
+        "invoice_settings": None,
+        "items": [
+            {"billing_thresholds": None, "discounts": [], "metadata": {}, "plan": item["price"],
+             "price": item["price"], "quantity": item.get("quantity", 1), "tax_rates": []}
+            for item in items
+        ],
+        "metadata": dict(metadata or {}),
+        "on_behalf_of": None,
+        "proration_behavior": proration_behavior,
+        "start_date": start,
+        "transfer_data": None,
+        "trial_end": None,
+    }
+
+
+def subscription_schedule(store: "Store", *, livemode: bool, sub: dict[str, Any], phases: list[dict[str, Any]],
+                          application: str | None) -> dict[str, Any]:
+    """A schedule managing ``sub`` (created with ``from_subscription``), active in its first phase."""
+    return {
+        "id": store.new_id("sub_sched_"),
+        "object": "subscription_schedule",
+        "application": application,
+        "billing_mode": copy.deepcopy(sub["billing_mode"]),
+        "canceled_at": None,
+        "completed_at": None,
+        "created": store.now(),
+        "current_phase": {"end_date": phases[0]["end_date"], "start_date": phases[0]["start_date"]},
+        "customer": sub["customer"],
+        "default_settings": {
+            "application_fee_percent": None,
+            "automatic_tax": {"disabled_reason": None, "enabled": False, "liability": None},
+            "billing_cycle_anchor": "automatic",
+            "billing_thresholds": None,
+            "collection_method": "charge_automatically",
+            "default_payment_method": None,
+            "description": None,
+            "invoice_settings": {"account_tax_ids": None, "custom_fields": None, "days_until_due": None,
+                                 "description": None, "footer": None, "issuer": {"type": "self"}},
+            "on_behalf_of": None,
+            "transfer_data": None,
+        },
+        "end_behavior": "release",
+        "livemode": livemode,
+        "metadata": {},
+        "phases": phases,
+        "released_at": None,
+        "released_subscription": None,
+        "status": "active",
+        "subscription": sub["id"],
+        "test_clock": None,
     }
 
 

@@ -82,6 +82,11 @@ def checkout_page(store: Store, session: dict[str, Any], *, email: str = "", err
             f"<td>{esc(objects.format_amount(line['amount_total'], line['currency']))}</td></tr>"
         )
     total = objects.format_amount(session["amount_total"], session["currency"])
+    sub_data = store.session_params.get(session["id"], {}).get("subscription_data", {})
+    trial_end = billing.trial_end_for(session["created"], sub_data)
+    trial_note = (f"<p>Free trial until {esc(date(trial_end))}; the first payment is taken then.</p>"
+                  if trial_end else "")
+    no_card = session["amount_total"] == 0 and session["payment_method_collection"] == "if_required"
     known_email = session["customer_email"]
     if session["customer"]:
         known_email = store.records[session["customer"]].obj.get("email")
@@ -97,18 +102,20 @@ def checkout_page(store: Store, session: dict[str, Any], *, email: str = "", err
     cancel = (f"<p><a href=\"{esc(session['cancel_url'])}\">Cancel</a> and return to {esc(account_name)}</p>"
               if session["cancel_url"] else "")
     mode_note = "Subscription" if session["mode"] == "subscription" else "One-time payment"
+    card_note = ("No card is needed today." if no_card
+                 else "No real payment is made; the Visa test card ending in 4242 is used.")
+    button = "Start trial" if trial_end else f"Pay {total}"
     body = (
         f"<h1>{esc(title)}</h1>"
-        "<p class=\"notice\">Stripe stand-in Checkout (test mode). No real payment is made; "
-        "the Visa test card ending in 4242 is used.</p>"
-        f"{error_html}"
+        f"<p class=\"notice\">Stripe stand-in Checkout (test mode). {esc(card_note)}</p>"
+        f"{error_html}{trial_note}"
         f"<table><caption>Order summary ({esc(mode_note)})</caption>"
         "<thead><tr><th scope=\"col\">Product</th><th scope=\"col\">Quantity</th><th scope=\"col\">Unit price</th>"
         "<th scope=\"col\">Billing</th><th scope=\"col\">Amount</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody>"
         f"<tfoot><tr><th scope=\"row\" colspan=\"4\">Total due today</th><td>{esc(total)}</td></tr></tfoot></table>"
         f"<form method=\"post\" action=\"/checkout/{esc(session['id'])}/pay\">{who}"
-        f"<p><button type=\"submit\">Pay {esc(total)}</button></p></form>{cancel}"
+        f"<p><button type=\"submit\">{esc(button)}</button></p></form>{cancel}"
     )
     return html_response(status, layout(title, body))
 
@@ -141,7 +148,69 @@ def pay_checkout(store: Store, session_id: str, form: dict[str, Any]) -> Respons
 
 # -- customer portal ---------------------------------------------------------------------------
 
-PORTAL_ACTIONS = ("cancel_at_period_end", "renew", "cancel_now", "switch")
+PORTAL_ACTIONS = ("cancel_at_period_end", "renew", "cancel_now", "switch", "keep_plan")
+_INTERVAL_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
+
+
+def _interval_days(price: dict[str, Any]) -> int:
+    recurring = price["recurring"]
+    return _INTERVAL_DAYS[recurring["interval"]] * recurring["interval_count"]
+
+
+def scheduled_at_period_end(config: dict[str, Any], item: dict[str, Any], price: dict[str, Any]) -> bool:
+    """Does the configuration's ``schedule_at_period_end`` put this switch off to the period's end?"""
+    conditions = {c["type"] for c in config["features"]["subscription_update"]["schedule_at_period_end"]["conditions"]}
+    current = item["price"]
+    return (("decreasing_item_amount" in conditions and price["unit_amount"] < current["unit_amount"])
+            or ("shortening_interval" in conditions and _interval_days(price) < _interval_days(current)))
+
+
+def _switch(scope: billing.Scope, config: dict[str, Any], sub: dict[str, Any], price: dict[str, Any]) -> None:
+    """Switch plan as the portal does: at the period's end through a subscription schedule when a
+    ``schedule_at_period_end`` condition holds, else now with the configuration's proration."""
+    item = sub["items"]["data"][0]
+    update = config["features"]["subscription_update"]
+    current_schedule = billing.schedule_of(scope, sub)
+    if current_schedule is not None:
+        billing.release_schedule(scope, current_schedule, sub)
+    if sub["status"] == "active" and scheduled_at_period_end(config, item, price):
+        billing.set_cancel_at_period_end(scope, sub, False)
+        schedule = billing.schedule_from_subscription(scope, sub, application=None, metadata={})
+        before = copy.deepcopy(schedule)
+        current = schedule["phases"][0]
+        later = objects.schedule_phase(items=[{"price": price["id"], "quantity": item["quantity"]}],
+                                       currency=sub["currency"], start=current["end_date"],
+                                       end=objects.add_interval(current["end_date"], price["recurring"]["interval"],
+                                                                price["recurring"]["interval_count"]),
+                                       proration_behavior="none")
+        schedule["phases"] = [current, later]
+        scope.emit("subscription_schedule.updated", schedule, billing.previous_attributes(before, schedule))
+        return
+    before = copy.deepcopy(sub)
+    billing.change_items(scope, sub, [{"id": item["id"], "price": price}])
+    if before["status"] == "trialing" and update["trial_update_behavior"] == "end_trial":
+        sub["trial_end"] = scope.store.now()
+        billing.end_trial(scope, sub)
+        return
+    billing.apply_item_change(scope, sub, before, proration_behavior=update["proration_behavior"])
+
+
+def add_card(store: Store, portal_id: str) -> Response:
+    """The customer adds a card (the test Visa 4242): it becomes their default payment method."""
+    found = _portal_session(store, portal_id)
+    if found is None:
+        return message_page(404, "Not found", "This billing portal session does not exist.")
+    portal, scope, config = found
+    if not config["features"]["payment_method_update"]["enabled"]:
+        return message_page(403, "Not allowed", "This portal does not offer that action.")
+    customer = scope.get(portal["customer"], "customer")
+    pm = scope.add(objects.payment_method(store, livemode=scope.livemode, customer_id=customer["id"],
+                                          email=customer.get("email")))
+    scope.emit("payment_method.attached", pm)
+    before = copy.deepcopy(customer)
+    customer["invoice_settings"]["default_payment_method"] = pm["id"]
+    scope.emit("customer.updated", customer, billing.previous_attributes(before, customer))
+    return redirect(f"/portal/{portal_id}", 303)
 
 
 def _portal_session(store: Store, portal_id: str) -> tuple[dict[str, Any], billing.Scope, dict[str, Any]] | None:
@@ -183,10 +252,11 @@ def portal_page(store: Store, portal_id: str) -> Response:
     subs = store.find("subscription", account=scope.account, livemode=scope.livemode,
                       where=lambda s: s["customer"] == customer["id"])
     sections = [_subscription_section(portal_id, sub, names, features["subscription_cancel"],
-                                      switch_options(store, scope, config, sub)) for sub in subs]
+                                      switch_options(store, scope, config, sub), billing.schedule_of(scope, sub))
+                for sub in subs]
     extra = ""
     if features["payment_method_update"]["enabled"]:
-        extra += _payment_method_section(store, customer, subs)
+        extra += _payment_method_section(store, portal_id, customer, subs)
     if features["invoice_history"]["enabled"]:
         invoices = store.find("invoice", account=scope.account, livemode=scope.livemode,
                               where=lambda i: i["customer"] == customer["id"] and i["status"] != "draft")
@@ -207,14 +277,16 @@ def portal_page(store: Store, portal_id: str) -> Response:
     return html_response(200, layout(f"{account_name} billing", body))
 
 
-def _payment_method_section(store: Store, customer: dict[str, Any], subs: list[dict[str, Any]]) -> str:
+def _payment_method_section(store: Store, portal_id: str, customer: dict[str, Any],
+                            subs: list[dict[str, Any]]) -> str:
     pm_id = customer["invoice_settings"].get("default_payment_method") or next(
         (s["default_payment_method"] for s in subs if s.get("default_payment_method")), None)
     rec = store.record(pm_id) if pm_id else None
     card = rec.obj["card"] if rec else None
     shown = f"{esc(card['brand'].title())} ending in {esc(card['last4'])}" if card else "No payment method on file."
     return (f"<section aria-labelledby=\"payment-method\"><h2 id=\"payment-method\">Payment method</h2>"
-            f"<p>{shown}</p><p><small>The stand-in does not collect new cards.</small></p></section>")
+            f"<p>{shown}</p><form method=\"post\" action=\"/portal/{esc(portal_id)}/payment_method\">"
+            "<button type=\"submit\">Add a card (test Visa 4242)</button></form></section>")
 
 
 def _invoice_history(invoices: list[dict[str, Any]]) -> str:
@@ -231,7 +303,7 @@ def _invoice_history(invoices: list[dict[str, Any]]) -> str:
 
 
 def _subscription_section(portal_id: str, sub: dict[str, Any], names: dict[str, str], cancel: dict[str, Any],
-                          options: list[dict[str, Any]]) -> str:
+                          options: list[dict[str, Any]], schedule: dict[str, Any] | None) -> str:
     item = sub["items"]["data"][0]
     price = item["price"]
     title = ", ".join(names.get(i["price"]["product"], i["price"]["product"]) for i in sub["items"]["data"])
@@ -241,8 +313,14 @@ def _subscription_section(portal_id: str, sub: dict[str, Any], names: dict[str, 
         state = f"Canceled on {date(sub['ended_at'])}"
     elif sub["cancel_at_period_end"]:
         state = f"Cancels on {date(billing.period_end(sub))}"
+    elif sub["status"] == "trialing":
+        state = f"Trial ends on {date(sub['trial_end'])}"
     else:
         state = f"Renews on {date(billing.period_end(sub))}"
+    later = [p for p in (schedule or {}).get("phases", []) if p["start_date"] >= billing.period_end(sub)]
+    if later:
+        price_id = later[0]["items"][0]["price"]
+        state += f"; switches to the price {price_id} on {date(later[0]['start_date'])}"
     action_base = f"/portal/{esc(portal_id)}/subscriptions/{esc(sub['id'])}"
 
     def button(action: str, label: str) -> str:
@@ -251,6 +329,8 @@ def _subscription_section(portal_id: str, sub: dict[str, Any], names: dict[str, 
 
     controls = ""
     if sub["status"] in ("active", "past_due", "trialing"):
+        if later:
+            controls += button("keep_plan", "Keep current plan")
         if sub["cancel_at_period_end"]:
             controls += button("renew", "Don't cancel (renew)")
         elif cancel["enabled"] and cancel["mode"] == "at_period_end":
@@ -295,11 +375,17 @@ def portal_action(store: Store, portal_id: str, sub_id: str, action: str, form: 
         "cancel_at_period_end": cancel["enabled"] and cancel["mode"] == "at_period_end",
         "cancel_now": cancel["enabled"] and cancel["mode"] == "immediately",
         "switch": True,  # checked against the listed prices below
+        "keep_plan": billing.schedule_of(scope, sub) is not None,
     }
     if not allowed[action]:
         return message_page(403, "Not allowed", "This portal does not offer that action.")
     try:
-        if action in ("cancel_at_period_end", "renew"):
+        schedule = billing.schedule_of(scope, sub)
+        if action == "keep_plan" and schedule is not None:
+            billing.release_schedule(scope, schedule, sub)
+        elif action in ("cancel_at_period_end", "renew"):
+            if schedule is not None:  # cancelling drops a scheduled switch (the portal releases the schedule)
+                billing.release_schedule(scope, schedule, sub)
             billing.set_cancel_at_period_end(scope, sub, action == "cancel_at_period_end")
         elif action == "cancel_now":
             billing.cancel_now(scope, sub)
@@ -308,9 +394,7 @@ def portal_action(store: Store, portal_id: str, sub_id: str, action: str, form: 
             price = next((p for p in switch_options(store, scope, config, sub) if p["id"] == wanted), None)
             if price is None:
                 return message_page(400, "Plan unavailable", "That plan cannot be selected.")
-            before = copy.deepcopy(sub)
-            billing.change_items(scope, sub, [{"id": sub["items"]["data"][0]["id"], "price": price}])
-            billing.realign_period_after_change(scope, sub, before)
+            _switch(scope, config, sub, price)
     except StripeError as exc:
         return message_page(exc.status if exc.status != 404 else 400, "Could not update subscription", exc.message)
     return redirect(f"/portal/{portal_id}", 303)

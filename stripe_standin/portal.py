@@ -17,7 +17,7 @@ from typing import Any
 from . import billing, forms, objects
 from .api import Ctx, _list, _require, route
 from .errors import StripeError, invalid, parameter_missing
-from .forms import anything, array, boolean, hash_of, integer, metadata, nullable, string, unsupported, url
+from .forms import array, boolean, hash_of, integer, metadata, nullable, string, unsupported, url
 from .store import Store
 
 CANCELLATION_REASONS = ("customer_service", "low_quality", "missing_features", "other", "switched_service",
@@ -50,7 +50,9 @@ FEATURES = hash_of({
             "product": string(blank=False),
         }), max_items=MAX_PRODUCTS),
         "proration_behavior": string(choices=PRORATION),
-        "schedule_at_period_end": anything(),
+        "schedule_at_period_end": hash_of({"conditions": array(hash_of({
+            "type": string(choices=("decreasing_item_amount", "shortening_interval")),
+        }), max_items=2)}),
         "trial_update_behavior": string(choices=("continue_trial", "end_trial")),
     }),
 })

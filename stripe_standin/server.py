@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Mapping, TextIO, Union
 from urllib.parse import parse_qsl, urlsplit
 
-from . import api, billing, control, forms, oauth, pages, portal  # noqa: F401  (portal registers routes)
+from . import api, billing, control, forms, oauth, pages, portal, schedules  # noqa: F401  (they register routes)
 from .errors import OAuthError, StripeError
 from .responses import Response, json_response
 from .store import DEFAULT_PLATFORM_ACCOUNT_ID, Config, IdempotentResult, Store
@@ -208,6 +208,8 @@ class App:
                 return pages.pay_checkout(store, parts[1], self._form(body))
             if parts[:1] == ["portal"] and len(parts) == 2 and method == "GET":
                 return pages.portal_page(store, parts[1])
+            if parts[:1] == ["portal"] and len(parts) == 3 and parts[2] == "payment_method" and method == "POST":
+                return pages.add_card(store, parts[1])
             if parts[:1] == ["portal"] and len(parts) == 5 and parts[2] == "subscriptions" and method == "POST":
                 return pages.portal_action(store, parts[1], parts[3], parts[4], self._form(body))
             if parts[:1] == ["invoice"] and len(parts) == 2 and method == "GET":

@@ -104,7 +104,7 @@ class IdempotentResult:
 
 
 # Plain-JSON side tables (id -> data) that are saved with the state file as they are.
-PERSISTED_TABLES = ("session_line_items", "session_params", "invoice_payments")
+PERSISTED_TABLES = ("session_line_items", "session_params", "invoice_payments", "trial_notices")
 STATE_FORMAT = 1
 
 
@@ -143,6 +143,7 @@ class Store:
             self.session_line_items: dict[str, list[dict[str, Any]]] = {}  # cs_ -> checkout line items
             self.session_params: dict[str, dict[str, Any]] = {}  # cs_ -> subscription_data etc.
             self.invoice_payments: dict[str, list[dict[str, Any]]] = {}  # in_ -> invoice_payment objects
+            self.trial_notices: dict[str, int] = {}  # sub_ -> when trial_will_end was sent (once per trial)
             self.webhooks = WebhookState()
             self.request_log.clear()
             platform = objects.account(

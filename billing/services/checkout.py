@@ -88,8 +88,10 @@ def checkout_start(
     if end_user.tier_id == tier.id or (active is not None and active.tier_id == tier.id):
         raise Conflict(f"The end user is already on '{tier_slug}'.", code="already_on_tier")
     if active is not None:
-        raise Conflict("The end user already has a subscription; change plans in the customer portal "
-                       "(POST /api/customer-portal).", code="use_customer_portal")
+        raise Conflict("The end user already has a subscription; change plans with POST /api/change-plan or in "
+                       "the customer portal (POST /api/customer-portal).", code="use_customer_portal")
+    # A tier's trial is for a first subscription: an end user who has had a trial pays from the start.
+    trial_days = tier.trial_days if not end_user.subscriptions.filter(trial_start__isnull=False).exists() else 0
     project = end_user.project
     metadata = {"dreamapi_end_user": end_user.public_id, "dreamapi_project": project.public_id,
                 "dreamapi_tier": tier.slug}
@@ -107,11 +109,13 @@ def checkout_start(
             customer=customer.stripe_customer_id,
             client_reference_id=end_user.public_id,
             metadata=metadata,
+            trial_days=trial_days,
+            trial_requires_card=tier.trial_requires_card,
             # A retried API call (same client key, same request) gets the same session, never a second
             # one; the client's key is hashed, so its length can't break Stripe's 255-character limit.
             idempotency_key=stripe_api.idempotency_key(
                 "checkout", end_user.pk, tier.stripe_price_id, customer.stripe_customer_id, success_url,
-                cancel_url, idempotency_key) if idempotency_key else None,
+                cancel_url, trial_days, tier.trial_requires_card, idempotency_key) if idempotency_key else None,
         )
 
     customer = billing_customer_get_or_create(end_user=end_user, connection=connection)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tenants.models import EndUser
-from webhooks.events import SUBSCRIPTION_PAST_DUE
+from webhooks.events import SUBSCRIPTION_PAST_DUE, TRIAL_ENDING
 from webhooks.services import developer_event_emit
 
 from ..models import Subscription
@@ -23,4 +23,19 @@ def subscription_past_due_announce(*, end_user: EndUser, subscription: Subscript
               "currentPeriodEnd": int(period_end.timestamp()) if period_end else None},
         dedupe_key=f"{SUBSCRIPTION_PAST_DUE}:{subscription.stripe_subscription_id}:"
                    f"{int(period_end.timestamp()) if period_end else ''}",
+    )
+
+
+def trial_ending_announce(*, subscription: Subscription) -> None:
+    """``trial.ending``, once per subscription and trial, when Stripe says a trial ends in three days
+    (``customer.subscription.trial_will_end``)."""
+    end_user, trial_end = subscription.end_user, subscription.trial_end
+    if subscription.status != "trialing" or trial_end is None:
+        return
+    developer_event_emit(
+        project_id=end_user.project_id, mode=end_user.mode, type=TRIAL_ENDING,
+        data={"userId": end_user.public_id, "externalId": end_user.external_id,
+              "plan": subscription.tier.slug if subscription.tier else None,
+              "subscriptionId": subscription.stripe_subscription_id, "trialEnd": int(trial_end.timestamp())},
+        dedupe_key=f"{TRIAL_ENDING}:{subscription.stripe_subscription_id}:{int(trial_end.timestamp())}",
     )

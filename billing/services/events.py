@@ -31,19 +31,24 @@ from .. import stripe_api
 from ..models import BillingCustomer, StripeConnection, StripeEvent
 from .checkout import billing_customer_forget
 from .connect import stripe_connection_account_refresh, stripe_connection_deauthorized
+from .developer_events import trial_ending_announce
 from .subscriptions import subscription_apply
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 SUBSCRIPTION_EVENTS = {"customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted",
-                       "customer.subscription.paused", "customer.subscription.resumed"}
+                       "customer.subscription.paused", "customer.subscription.resumed",
+                       "customer.subscription.trial_will_end"}
+# A schedule changing (a downgrade set up in the portal, released, ended) changes what the subscription will become.
+SCHEDULE_EVENTS = {"subscription_schedule.created", "subscription_schedule.updated", "subscription_schedule.released",
+                   "subscription_schedule.canceled", "subscription_schedule.completed"}
 INVOICE_EVENTS = {"invoice.paid", "invoice.payment_succeeded", "invoice.payment_failed",
                   "invoice.payment_action_required"}
 ACCOUNT_EVENTS = {"account.updated", "account.application.deauthorized"}
 # Every Connect event type billing acts on (the platform's webhook endpoint must send them; see the README).
-HANDLED_EVENTS = frozenset({"checkout.session.completed", "customer.deleted", *SUBSCRIPTION_EVENTS, *INVOICE_EVENTS,
-                            *ACCOUNT_EVENTS})
+HANDLED_EVENTS = frozenset({"checkout.session.completed", "customer.deleted", *SUBSCRIPTION_EVENTS, *SCHEDULE_EVENTS,
+                            *INVOICE_EVENTS, *ACCOUNT_EVENTS})
 
 
 EventHandler = Callable[[StripeEvent, StripeConnection], str]
@@ -177,6 +182,8 @@ def _handle(event: StripeEvent, connection: StripeConnection) -> str:
         sub_id = _id(obj.get("subscription"))
     elif event.type in SUBSCRIPTION_EVENTS:
         sub_id = _id(obj.get("id"))
+    elif event.type in SCHEDULE_EVENTS:
+        sub_id = _id(obj.get("subscription") or obj.get("released_subscription"))
     elif event.type in INVOICE_EVENTS:
         sub_id = _invoice_subscription_id(obj)
     else:
@@ -186,6 +193,9 @@ def _handle(event: StripeEvent, connection: StripeConnection) -> str:
     subscription = subscription_apply(connection=connection, stripe_subscription_id=sub_id)
     if subscription is None:
         return f"subscription {sub_id} belongs to no end user of this project"
+    if event.type == "customer.subscription.trial_will_end" and subscription.status == "trialing":
+        trial_ending_announce(subscription=subscription)
+        return f"subscription {sub_id}: trial ends {subscription.trial_end:%Y-%m-%d %H:%M} UTC"
     if event.type == "invoice.payment_action_required":
         return (f"Action needed: the customer's bank asks them to authenticate the payment of invoice "
                 f"{obj.get('id')} (3-D Secure); Stripe can e-mail them a link. Subscription {sub_id} is "

@@ -54,6 +54,33 @@ def _customer_id(stripe_sub: dict[str, Any]) -> str:
     return str(customer.get("id") if isinstance(customer, dict) else customer or "")
 
 
+def _ref(value: Any) -> str:
+    """An expandable field's id (the field holds the id, or the object when expanded)."""
+    return str((value.get("id") if isinstance(value, dict) else value) or "")
+
+
+def _scheduled_change(*, connection: StripeConnection, stripe_sub: dict[str, Any],
+                      period_end: datetime | None) -> tuple[str, Tier | None, datetime | None]:
+    """(schedule id, tier, when) of the change waiting for the period's end: the project's default
+    tier when the subscription cancels at period end, else the price of its schedule's next phase."""
+    schedule_id = _ref(stripe_sub.get("schedule"))
+    if stripe_sub.get("cancel_at_period_end"):
+        default = Tier.objects.filter(project_id=connection.project_id, mode=connection.mode, is_default=True).first()
+        return schedule_id, default, _ts(stripe_sub.get("cancel_at")) or period_end
+    if not schedule_id or period_end is None:
+        return schedule_id, None, None
+    schedule = stripe_api.subscription_schedule_retrieve(mode=connection.mode, account=connection.account_id,
+                                                         schedule=schedule_id)
+    if schedule.get("status") not in ("active", "not_started"):
+        return "", None, None
+    upcoming = [phase for phase in schedule.get("phases") or [] if phase["start_date"] >= period_end.timestamp()]
+    if not upcoming or not upcoming[0].get("items"):
+        return schedule_id, None, None
+    phase = upcoming[0]
+    return schedule_id, _tier_for_price(connection=connection, price_id=_ref(phase["items"][0]["price"])), \
+        _ts(phase["start_date"])
+
+
 def _end_user_for(*, connection: StripeConnection, stripe_sub: dict[str, Any]) -> EndUser | None:
     ref = (stripe_sub.get("metadata") or {}).get("dreamapi_end_user")
     users = EndUser.objects.filter(project_id=connection.project_id, mode=connection.mode)
@@ -129,6 +156,9 @@ def subscription_apply(*, connection: StripeConnection, stripe_subscription_id: 
         start, end = _period(stripe_sub)
         price_id = _price_id(stripe_sub)
         customer_id = _customer_id(stripe_sub)
+        status = stripe_sub.get("status") or ""
+        schedule_id, scheduled_tier, scheduled_at = _scheduled_change(connection=connection, stripe_sub=stripe_sub,
+                                                                      period_end=end)
         subscription, _ = Subscription.objects.update_or_create(
             stripe_subscription_id=stripe_subscription_id,
             defaults={
@@ -137,12 +167,17 @@ def subscription_apply(*, connection: StripeConnection, stripe_subscription_id: 
                 "stripe_customer_id": customer_id,
                 "stripe_price_id": price_id,
                 "tier": _tier_for_price(connection=connection, price_id=price_id),
-                "status": stripe_sub.get("status") or "",
+                "status": status,
                 "current_period_start": start,
                 "current_period_end": end,
                 "cancel_at_period_end": bool(stripe_sub.get("cancel_at_period_end")),
                 "canceled_at": _ts(stripe_sub.get("canceled_at")),
                 "ended_at": _ts(stripe_sub.get("ended_at")),
+                "trial_start": _ts(stripe_sub.get("trial_start")),
+                "trial_end": _ts(stripe_sub.get("trial_end")),
+                "stripe_schedule_id": schedule_id,
+                "scheduled_tier": scheduled_tier,
+                "scheduled_change_at": scheduled_at,
             },
         )
         if customer_id:

@@ -37,7 +37,8 @@ def tier_create_defaults(*, project: Project, mode: str) -> Tier:
     )
 
 
-_TIER_FIELDS = ("slug", "name", "price_cents", "currency", "interval", "monthly_limit", "features", "popular", "order")
+_TIER_FIELDS = ("slug", "name", "price_cents", "currency", "interval", "monthly_limit", "features", "popular", "order",
+                "trial_days", "trial_requires_card")
 
 
 def _validate_tier(tier: Tier) -> None:
@@ -50,6 +51,8 @@ def _validate_tier(tier: Tier) -> None:
         problem = chargeable_problem(amount=tier.price_cents, currency=tier.currency)
         if problem:
             raise ApiError(f"price_cents: {problem}", code="invalid_price")
+    elif tier.trial_days:
+        raise ApiError("trial_days: a free tier has nothing to try; trials are for paid tiers.", code="invalid_trial")
     try:
         tier.full_clean(exclude=["project"], validate_unique=False, validate_constraints=False)
     except ValidationError as exc:

@@ -19,7 +19,8 @@ from ..decorators import project_page
 from ..forms import TierDeleteForm, TierFeatureFormSet, TierForm
 from ..links import project_url
 
-_EDITABLE = ("slug", "name", "price_cents", "currency", "interval", "monthly_limit", "popular", "order")
+_EDITABLE = ("slug", "name", "price_cents", "currency", "interval", "monthly_limit", "popular", "order", "trial_days",
+             "trial_requires_card")
 
 
 def _tier(project: Project, mode: str, slug: str) -> Tier:

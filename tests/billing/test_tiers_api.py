@@ -3,7 +3,7 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 TIER_KEYS = {"id", "name", "displayName", "price", "currency", "interval", "limit", "features", "popular",
-             "billingMode", "priceId", "productId", "entitlements"}
+             "billingMode", "priceId", "productId", "entitlements", "trialDays", "trialRequiresCard"}
 
 
 def test_tiers_have_the_original_keys_and_start_with_free(alice):
@@ -12,7 +12,7 @@ def test_tiers_have_the_original_keys_and_start_with_free(alice):
     assert tiers[0] == {"id": "free", "name": "free", "displayName": "Free", "price": 0, "currency": "usd",
                         "interval": "month", "limit": 100, "features": ["Basic access"], "popular": False,
                         "billingMode": "subscription", "priceId": "", "productId": "",
-                        "entitlements": {"api_calls": 100}}
+                        "entitlements": {"api_calls": 100}, "trialDays": 0, "trialRequiresCard": True}
 
 
 def test_an_outsider_sees_only_their_own_tiers(alice, bob):

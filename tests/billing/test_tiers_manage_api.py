@@ -26,7 +26,8 @@ def test_a_tier_created_by_script_is_in_stripe_and_listed(connected, quiet_stand
     assert tier == {"id": "pro", "name": "pro", "displayName": "Pro", "price": 1900, "currency": "usd",
                     "interval": "month", "limit": 1000, "features": ["Priority support"], "popular": True,
                     "billingMode": "subscription", "entitlements": {"api_calls": 1000},
-                    "priceId": tier["priceId"], "productId": tier["productId"], "order": 0, "default": False}
+                    "priceId": tier["priceId"], "productId": tier["productId"], "order": 0, "default": False,
+                    "trialDays": 0, "trialRequiresCard": True}
     price = stripe_get(quiet_standin, connected.account, f"/v1/prices/{tier['priceId']}")
     assert (price["unit_amount"], price["recurring"]["interval"]) == (1900, "month")
     listed = connected.api(connected.pk).get("/api/tiers").json()["tiers"]

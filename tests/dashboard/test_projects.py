@@ -125,7 +125,7 @@ def test_tiers_are_managed_from_the_dashboard(alice_browser, alice):
     assert pro == {"id": "pro", "name": "pro", "displayName": "Pro", "price": 1900, "currency": "usd",
                    "interval": "month", "limit": 10000, "features": ["Priority support", "More calls"],
                    "popular": False, "billingMode": "subscription", "priceId": "", "productId": "",
-                   "entitlements": {"api_calls": 10000}}
+                   "entitlements": {"api_calls": 10000}, "trialDays": 0, "trialRequiresCard": False}
     # A tier in use cannot be deleted without moving its users.
     user = alice.end_user("on-pro@example.com", plan="pro")
     response = alice_browser.post(f"{base}/pro/delete/", {"mode": "test"})

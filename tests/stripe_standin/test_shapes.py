@@ -51,7 +51,30 @@ def _exercise(standin: StandinServer, client: stripe.StripeClient) -> None:
     client.v1.subscriptions.update(sub.id, params={"items": [{"id": sub["items"].data[0].id, "price": team.id}],
                                                    "cancel_at_period_end": True}, options=options)
     client.v1.subscriptions.update(sub.id, params={"cancel_at_period_end": False}, options=options)
-    standin.advance_clock(32 * DAY)  # renewal
+    # prorations, a schedule that downgrades at the period end, a trial without a card, a card added
+    client.v1.subscriptions.update(sub.id, params={"items": [{"id": sub["items"].data[0].id, "price": pro.id}],
+                                                   "proration_behavior": "always_invoice"}, options=options)
+    schedule = client.v1.subscription_schedules.create(params={"from_subscription": sub.id}, options=options)
+    client.v1.subscription_schedules.update(schedule.id, params={"phases": [
+        {"items": [{"price": pro.id}], "start_date": schedule.phases[0].start_date,
+         "end_date": schedule.phases[0].end_date},
+        {"items": [{"price": team.id}], "duration": {"interval": "month"}}]}, options=options)
+    trial = client.v1.checkout.sessions.create(params={
+        "mode": "subscription", "customer_email": "trial@example.com", "success_url": "https://x.example/ok",
+        "line_items": [{"price": pro.id, "quantity": 1}], "payment_method_collection": "if_required",
+        "subscription_data": {"trial_period_days": 7}}, options=options)
+    _pay(trial)
+    trial_sub = client.v1.checkout.sessions.retrieve(trial.id, options=options).subscription
+    portal = client.v1.billing_portal.sessions.create(
+        params={"customer": client.v1.subscriptions.retrieve(trial_sub, options=options).customer,
+                "configuration": config.id}, options=options)
+    requests.post(f"{standin.url}/portal/{portal.id}/payment_method", allow_redirects=False)
+    third = subscribe(client, account, team, email="scheduled@example.com")
+    released = client.v1.subscription_schedules.create(params={"from_subscription": third.id}, options=options)
+    client.v1.subscription_schedules.release(released.id, options=options)
+    canceled = client.v1.subscription_schedules.create(params={"from_subscription": third.id}, options=options)
+    client.v1.subscription_schedules.cancel(canceled.id, options=options)
+    standin.advance_clock(32 * DAY)  # renewal, the schedule's next phase, the trial's notice and end
     standin.fail_payment(sub.id)
     standin.fail_payment(sub.id, authentication_required=True)
     second = subscribe(client, account, pro, email="pause@example.com")
@@ -85,11 +108,14 @@ def test_every_object_and_event_has_the_pinned_versions_shape(standin: StandinSe
     kinds = {obj["object"] for obj in objects}
     assert {"account", "product", "price", "customer", "checkout.session", "subscription", "invoice",
             "payment_intent", "charge", "payment_method", "billing_portal.configuration",
-            "billing_portal.session", "event"} <= kinds, kinds
+            "billing_portal.session", "event", "invoiceitem", "subscription_schedule"} <= kinds, kinds
     event_types = {obj["type"] for obj in objects if obj["object"] == "event"}
     assert {"customer.subscription.paused", "customer.subscription.resumed", "invoice.payment_action_required",
             "account.updated", "account.application.deauthorized", "checkout.session.expired",
-            "billing_portal.configuration.created", "customer.deleted"} <= event_types, event_types
+            "billing_portal.configuration.created", "customer.deleted", "customer.subscription.trial_will_end",
+            "invoiceitem.created", "payment_method.attached", "subscription_schedule.created",
+            "subscription_schedule.updated", "subscription_schedule.released",
+            "subscription_schedule.canceled"} <= event_types, event_types
     found = {re.sub(r"\[\d+\]", "[]", p) for obj in objects for p in problems(obj)}
     assert found == set(), "\n".join(sorted(found))
 

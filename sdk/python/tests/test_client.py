@@ -144,6 +144,31 @@ def test_headers_body_and_naming_the_end_user():
     assert caught.value.code == "secret_key_required"
 
 
+def test_change_plan_sends_the_tier_for_the_end_user_and_reads_what_changed():
+    answer = {"success": True, "changed": "now", "plan": "pro", "previousPlan": "basic", "pendingPlan": None,
+              "effectiveAt": "2026-11-15T10:00:00Z", "amountCharged": 250, "currency": "usd", "invoiceId": "in_1",
+              "subscription": {"id": "sub_1", "status": "active", "currentPeriodEnd": "2026-12-01T00:00:00Z",
+                               "cancelAtPeriodEnd": False, "trialEnd": None}}
+    script = Script(httpx.Response(200, json=answer))
+    change = script.client().billing.change_plan(tier="pro", user_id="usr_42", idempotency_key="up-1")
+    request = script.requests[0][1]
+    assert (request.method, request.url.path) == ("POST", "/api/change-plan")
+    assert json.loads(request.content) == {"tier": "pro"}
+    assert (request.headers["X-User-Id"], request.headers["Idempotency-Key"]) == ("usr_42", "up-1")
+    assert (change.changed, change.plan, change.previous_plan, change.pending_plan) == ("now", "pro", "basic", None)
+    assert (change.amount_charged, change.currency, change.invoice_id) == (250, "usd", "in_1")
+    assert change.effective_at == datetime(2026, 11, 15, 10, tzinfo=timezone.utc)
+    assert change.subscription is not None and change.subscription.status == "active"
+    assert change.subscription.current_period_end == datetime(2026, 12, 1, tzinfo=timezone.utc)
+    assert change.subscription.trial_end is None
+
+    refused = Script(error(409, "checkout_required"))
+    with pytest.raises(DreamAPIError) as caught:
+        refused.client().billing.change_plan(tier="pro", user_id="usr_1")
+    assert (caught.value.status, caught.value.code) == (409, "checkout_required")
+    assert len(refused.requests) == 1  # a 409 is not retried
+
+
 def test_iterate_follows_pages_until_has_more_is_false():
     def page(number: int, has_more: bool) -> httpx.Response:
         customers = [{"id": f"usr_{number}{i}", "email": f"{number}{i}@x.test", "plan": "free"} for i in range(2)]

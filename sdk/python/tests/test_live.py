@@ -116,6 +116,25 @@ def test_tiers_checkout_portal_and_an_idempotent_checkout(api: DreamAPI, live: L
     assert api.billing.open_portal(return_url=f"{live.app_origin}/acct", user_id=customer.id).url.startswith("http")
 
 
+def test_change_plan_needs_a_subscription_and_reads_the_answer(api: DreamAPI, live: Live):
+    customer = api.customers.create(unique("change"))
+    with pytest.raises(DreamAPIError) as caught:
+        api.billing.change_plan(tier=live.paid_tier, user_id=customer.id)
+    assert (caught.value.status, caught.value.code) == (409, "checkout_required")
+    unchanged = api.billing.change_plan(tier="free", user_id=customer.id)
+    assert (unchanged.changed, unchanged.plan, unchanged.pending_plan, unchanged.subscription) == (
+        "none", "free", None, None)
+    with pytest.raises(DreamAPIError) as caught:
+        api.billing.change_plan(tier="no-such-tier", user_id=customer.id)
+    assert (caught.value.status, caught.value.code) == (404, "unknown_tier")
+
+    async def in_async() -> str:
+        async with AsyncDreamAPI(live.secret_key, base_url=live.base_url) as client:
+            return (await client.billing.change_plan(tier="free", user_id=customer.id)).changed
+
+    assert asyncio.run(in_async()) == "none"
+
+
 def test_tokens_refresh_revoke_and_a_bad_code(api: DreamAPI, live: Live):
     customer = api.customers.create(unique("tok"))
     by_id = api.auth.refresh(customer_id=customer.id)

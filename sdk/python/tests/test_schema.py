@@ -43,6 +43,8 @@ RESPONSES: dict[str, type[models.Model]] = {
     "WebhookEvent": models.WebhookStatusEvent,
     "DashboardTotals": models.DashboardTotals,
     "ProjectTotals": models.ProjectTotals,
+    "PlanChange": models.PlanChange,
+    "PlanSubscription": models.PlanSubscription,
 }
 REQUESTS: dict[str, Any] = {
     "CustomerCreateRequest": Customers.create,
@@ -59,6 +61,7 @@ REQUESTS: dict[str, Any] = {
     "ProductImageRequest": Products.upload_image,
     "TierWriteRequest": Products.create_tier,
     "PatchedTierUpdateRequest": Products.update_tier,
+    "ChangePlanRequestRequest": Billing.change_plan,
 }
 # Request parts the SDK takes as a TypedDict in the API's own keys.
 TYPED_DICTS: dict[str, Any] = {"CartItemRequest": models.CartItem}

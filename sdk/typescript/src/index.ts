@@ -16,6 +16,7 @@ import type {
   CartCheckoutParams,
   CartCheckoutResult,
   CheckFeatureParams,
+  ChangePlanParams,
   CheckoutParams,
   CheckoutResult,
   CreateCustomerParams,
@@ -34,6 +35,7 @@ import type {
   ListOrdersParams,
   Order,
   OrderPage,
+  PlanChangeResult,
   PortalParams,
   PortalResult,
   Product,
@@ -203,6 +205,15 @@ class BillingAPI {
   /** A Stripe billing-portal URL for the end user. */
   openPortal(params: PortalParams = {}, options?: RequestOptions): Promise<PortalResult> {
     return this.client.post<PortalResult>("/api/customer-portal", { body: params, user: "required", options });
+  }
+
+  /**
+   * Move the end user's subscription to `tier`: an upgrade now (the prorated difference is charged),
+   * a downgrade or the default free tier at the end of the period; their current tier withdraws a
+   * pending change. 409 `checkout_required` when they have no subscription yet.
+   */
+  changePlan(params: ChangePlanParams, options?: RequestOptions): Promise<PlanChangeResult> {
+    return this.client.post<PlanChangeResult>("/api/change-plan", { body: params, user: "required", options });
   }
 }
 

@@ -12,6 +12,7 @@ import type {
   CartCheckoutParams,
   CartCheckoutResult,
   CheckFeatureParams,
+  ChangePlanParams,
   CheckoutParams,
   CheckoutResult,
   CreateCustomerParams,
@@ -34,6 +35,8 @@ import type {
   OrderLine,
   OrderPage,
   Pagination,
+  PlanChangeResult,
+  PlanSubscription,
   PortalParams,
   PortalResult,
   Product,
@@ -67,6 +70,8 @@ interface Coverage {
   };
   CartCheckoutResult: CartCheckoutResult;
   CartItemRequest: CartCheckoutParams["items"][number];
+  ChangedEnum: string;
+  ChangePlanRequestRequest: ChangePlanParams;
   CheckoutRequestRequest: CheckoutParams;
   CheckoutSession: CheckoutResult;
   CodeExchangeRequest: { code: string; redirectUri: string; codeVerifier?: string };
@@ -95,6 +100,8 @@ interface Coverage {
   PatchedCustomerUpdateRequest: UpdateCustomerParams;
   PatchedProductUpdateRequest: UpdateProductParams;
   PatchedTierUpdateRequest: UpdateTierParams;
+  PlanChange: PlanChangeResult;
+  PlanSubscription: PlanSubscription;
   PortalRequestRequest: PortalParams;
   PortalSession: PortalResult;
   Product: Product;
@@ -110,6 +117,7 @@ interface Coverage {
   Tier: Tier;
   TierDeleted: TierDeleteResult;
   TierEnvelope: TierResult;
+  SuccessEnum: boolean;
   /** The 403 at the limit: an error body (open to extra keys) with the usage. */
   TierLimitError: DreamAPIError;
   TierList: { tiers: Tier[] };

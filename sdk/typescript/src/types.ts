@@ -228,9 +228,12 @@ export interface Tier {
   interval?: "month" | "year";
   description?: string;
   billingMode?: string;
+  /** Days of free trial a first subscription to this tier starts with (0: none). */
   trialDays?: number | null;
   /** What the tier grants, by feature key. */
   entitlements?: Entitlements;
+  /** Whether the trial's checkout asks for a card. */
+  trialRequiresCard?: boolean;
 }
 
 export interface Product {
@@ -346,6 +349,10 @@ export interface CreateTierParams {
   features?: string[];
   popular?: boolean;
   order?: number;
+  /** Days of free trial a first subscription starts with (0: none, the default; at most 730). */
+  trialDays?: number;
+  /** Whether the trial's checkout asks for a card (default true). */
+  trialRequiresCard?: boolean;
 }
 
 /** `PATCH /api/tiers/{id}`: anything but the id. */
@@ -394,6 +401,44 @@ export interface CartCheckoutResult extends CheckoutResult {
 
 export interface PortalResult {
   url: string;
+}
+
+export interface ChangePlanParams {
+  /** The tier to move to, e.g. "pro". The end user's current tier withdraws a pending change. */
+  tier: string;
+}
+
+export interface PlanSubscription {
+  /** The Stripe subscription (sub_…). */
+  id: string;
+  status: string;
+  /** ISO 8601, or null. */
+  currentPeriodEnd: string | null;
+  cancelAtPeriodEnd: boolean;
+  /** ISO 8601; null without a trial. */
+  trialEnd: string | null;
+}
+
+/** What `POST /api/change-plan` did. */
+export interface PlanChangeResult {
+  success: true;
+  /**
+   * "now": the end user is on `plan` from now (an upgrade, charged the prorated difference);
+   * "at_period_end": `pendingPlan` takes over at `effectiveAt` (a downgrade, or the default free tier);
+   * "unscheduled": a pending change was withdrawn; "none": nothing to do.
+   */
+  changed: "now" | "at_period_end" | "unscheduled" | "none";
+  /** The tier the end user is on now. */
+  plan: string;
+  previousPlan: string;
+  pendingPlan: string | null;
+  /** ISO 8601: when `pendingPlan` takes over, or now. */
+  effectiveAt: string;
+  /** Charged now for an upgrade, in minor units of `currency`. */
+  amountCharged: number;
+  currency: string;
+  invoiceId: string | null;
+  subscription: PlanSubscription | null;
 }
 
 export interface DashboardMetrics {

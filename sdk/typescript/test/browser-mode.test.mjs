@@ -42,6 +42,15 @@ describe("the end user's calls with the publishable key and their token", { skip
     assert.match(portal.url, /^https?:\/\//);
   });
 
+  test("changePlan with the publishable key and the token: a free end user needs a checkout first", async () => {
+    const customer = await createEndUser();
+    const api = browser();
+    api.setUserToken(await tokenFor(customer.id));
+    await assert.rejects(api.billing.changePlan({ tier: env.paidTier }),
+      (error) => error.status === 409 && error.code === "checkout_required");
+    assert.equal((await api.billing.changePlan({ tier: "free" })).changed, "none");
+  });
+
   test("redirects off the project's allowed origins are refused", async () => {
     const customer = await createEndUser();
     const api = browser();

@@ -187,6 +187,24 @@ describe("headers per mode", () => {
     assert.equal(fake.state.requests[0].headers["idempotency-key"], "k1");
   });
 
+  test("changePlan posts the tier for the named end user and returns what changed", async () => {
+    fake.reset();
+    const answer = { success: true, changed: "at_period_end", plan: "pro", previousPlan: "pro", pendingPlan: "basic",
+      effectiveAt: "2026-12-01T00:00:00Z", amountCharged: 0, currency: "usd", invoiceId: null, subscription: null };
+    fake.script({ status: 200, body: answer });
+    const api = new DreamAPI({ secretKey: "sk_test_abc", baseUrl });
+    const result = await api.billing.changePlan({ tier: "basic" }, { userId: "usr_42", idempotencyKey: "c1" });
+    assert.deepEqual(result, answer);
+    const { method, url, headers, body } = fake.state.requests[0];
+    assert.equal(`${method} ${url}`, "POST /api/change-plan");
+    assert.deepEqual(JSON.parse(body), { tier: "basic" });
+    assert.equal(headers["x-user-id"], "usr_42");
+    assert.equal(headers["idempotency-key"], "c1");
+    await assert.rejects(new DreamAPI({ publishableKey: "pk_test_abc", baseUrl }).billing.changePlan({ tier: "pro" }),
+      (error) => error.code === "auth_required");
+    assert.equal(fake.state.requests.length, 1);
+  });
+
   test("a GET sends no Content-Type (no CORS preflight for simple reads)", async () => {
     fake.reset();
     fake.script({ status: 200, body: { tiers: [] } });

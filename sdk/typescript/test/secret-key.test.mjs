@@ -1,7 +1,7 @@
 // Every method a backend uses, with the secret key, against a live dream-api.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { env, loadSdk, noServer, rawRequest, tokenFor, unique } from "./support.mjs";
+import { env, eventually, loadSdk, noServer, payOnCheckoutPage, rawRequest, tokenFor, unique } from "./support.mjs";
 
 const { DreamAPI, DreamAPIException } = await loadSdk();
 const api = () => new DreamAPI({ secretKey: env.secretKey, baseUrl: env.baseUrl });
@@ -166,6 +166,28 @@ describe("tiers and billing", { skip: noServer }, () => {
     const portal = await api().billing.openPortal({ returnUrl: `${env.appOrigin}/account` }, { userId: customer.id });
     assert.match(portal.url, /^https?:\/\//);
   });
+
+  test("changePlan: no subscription needs a checkout; a subscriber cancels to free at period end, then withdraws it",
+    async () => {
+      const { customer } = await api().customers.create({ email: unique("change") });
+      await assert.rejects(api().billing.changePlan({ tier: env.paidTier }, { userId: customer.id }),
+        (error) => error.status === 409 && error.code === "checkout_required");
+      const { url } = await api().billing.createCheckout({ tier: env.paidTier }, { userId: customer.id });
+      await payOnCheckoutPage(url);
+      await eventually(async () => (await api().usage.check({ userId: customer.id })).plan === env.paidTier);
+
+      const toFree = await api().billing.changePlan({ tier: "free" }, { userId: customer.id });
+      assert.equal(toFree.changed, "at_period_end");
+      assert.equal(toFree.plan, env.paidTier);
+      assert.equal(toFree.pendingPlan, "free");
+      assert.equal(toFree.subscription.cancelAtPeriodEnd, true);
+      assert.ok(Date.parse(toFree.effectiveAt) > Date.now());
+      const back = await api().billing.changePlan({ tier: env.paidTier }, { userId: customer.id });
+      assert.equal(back.changed, "unscheduled");
+      assert.equal(back.pendingPlan, null);
+      await assert.rejects(api().billing.changePlan({ tier: "no-such-tier" }, { userId: customer.id }),
+        (error) => error.status === 404 && error.code === "unknown_tier");
+    });
 
   test("checkout for an unknown tier is a 404 unknown_tier", async () => {
     const { customer } = await api().customers.create({ email: unique("tier") });

@@ -24,6 +24,7 @@ from .models import (
     ManagedTier,
     Order,
     Page,
+    PlanChange,
     PortalResult,
     Product,
     ProductDetail,
@@ -152,6 +153,14 @@ class Billing(_SyncResource):
                     user_token: str | None = None, idempotency_key: str | None = None) -> PortalResult:
         return self._run(specs.billing_portal(return_url=return_url, user_id=user_id, user_token=user_token,
                                               idempotency_key=idempotency_key))
+
+    def change_plan(self, *, tier: str, user_id: str | None = None, user_token: str | None = None,
+                    idempotency_key: str | None = None) -> PlanChange:
+        """Move the end user's subscription to ``tier``: an upgrade now (the prorated difference is
+        charged), a downgrade or the default free tier at the end of the period; their current tier
+        withdraws a pending change. 409 ``checkout_required`` without a subscription."""
+        return self._run(specs.billing_change_plan(tier=tier, user_id=user_id, user_token=user_token,
+                                                   idempotency_key=idempotency_key))
 
 
 class Products(_SyncResource):
@@ -391,6 +400,12 @@ class AsyncBilling(_AsyncResource):
                           user_token: str | None = None, idempotency_key: str | None = None) -> PortalResult:
         return await self._run(specs.billing_portal(return_url=return_url, user_id=user_id, user_token=user_token,
                                                     idempotency_key=idempotency_key))
+
+    async def change_plan(self, *, tier: str, user_id: str | None = None, user_token: str | None = None,
+                          idempotency_key: str | None = None) -> PlanChange:
+        """See :meth:`Billing.change_plan`."""
+        return await self._run(specs.billing_change_plan(tier=tier, user_id=user_id, user_token=user_token,
+                                                         idempotency_key=idempotency_key))
 
 
 class AsyncProducts(_AsyncResource):

@@ -21,6 +21,7 @@ from .models import (
     ManagedTier,
     Order,
     Page,
+    PlanChange,
     PortalResult,
     Product,
     ProductDetail,
@@ -138,6 +139,12 @@ def billing_checkout(*, tier: str | None, price_id: str | None, success_url: str
     body = _drop_none({"tier": tier, "priceId": price_id, "successUrl": success_url, "cancelUrl": cancel_url})
     return Spec(Call("POST", "/api/create-checkout", body=body, user_id=user_id, user_token=user_token,
                      idempotency_key=idempotency_key), CheckoutResult.from_api)
+
+
+def billing_change_plan(*, tier: str, user_id: str | None, user_token: str | None,
+                        idempotency_key: str | None) -> Spec[PlanChange]:
+    return Spec(Call("POST", "/api/change-plan", body={"tier": tier}, user_id=user_id, user_token=user_token,
+                     idempotency_key=idempotency_key), PlanChange.from_api)
 
 
 def billing_portal(*, return_url: str | None, user_id: str | None, user_token: str | None,

@@ -242,6 +242,7 @@ class Tier(Model):
     description: str = ""
     billing_mode: str = ""
     trial_days: int | None = None
+    trial_requires_card: bool = True
     entitlements: Mapping[str, Entitlement] = field(default_factory=dict)
     """What the tier grants, by feature key (``entitlements_from_api``)."""
 
@@ -273,6 +274,7 @@ class Tier(Model):
             "description": _str(data.get("description")),
             "billing_mode": _str(data.get("billingMode")),
             "trial_days": data.get("trialDays"),
+            "trial_requires_card": bool(data.get("trialRequiresCard", True)),
             "entitlements": entitlements_from_api(data.get("entitlements")),
         }
 
@@ -402,6 +404,60 @@ class DeletedCustomer(Model):
     def from_api(cls, data: Mapping[str, Any]) -> DeletedCustomer:
         return cls(raw=data, id=_str(data.get("id")), email=_str(data.get("email")),
                    external_id=data.get("externalId"))
+
+
+@dataclass(frozen=True)
+class PlanSubscription(Model):
+    """The end user's Stripe subscription after a plan change."""
+
+    id: str = ""
+    status: str = ""
+    current_period_end: datetime | None = None
+    cancel_at_period_end: bool = False
+    trial_end: datetime | None = None
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> PlanSubscription:
+        return cls(raw=data, id=_str(data.get("id")), status=_str(data.get("status")),
+                   current_period_end=_datetime(data.get("currentPeriodEnd")),
+                   cancel_at_period_end=bool(data.get("cancelAtPeriodEnd", False)),
+                   trial_end=_datetime(data.get("trialEnd")))
+
+
+@dataclass(frozen=True)
+class PlanChange(Model):
+    """What ``billing.change_plan`` did. ``changed``: ``"now"`` (the end user is on ``plan`` from now;
+    an upgrade is charged ``amount_charged``), ``"at_period_end"`` (``pending_plan`` takes over at
+    ``effective_at``: a downgrade, or the default free tier), ``"unscheduled"`` (a pending change was
+    withdrawn) or ``"none"``."""
+
+    success: bool = True
+    changed: str = ""
+    plan: str = ""
+    previous_plan: str = ""
+    pending_plan: str | None = None
+    effective_at: datetime | None = None
+    amount_charged: int = 0
+    currency: str = ""
+    invoice_id: str | None = None
+    subscription: PlanSubscription | None = None
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> PlanChange:
+        subscription = data.get("subscription")
+        return cls(
+            raw=data,
+            success=bool(data.get("success", True)),
+            changed=_str(data.get("changed")),
+            plan=_str(data.get("plan")),
+            previous_plan=_str(data.get("previousPlan")),
+            pending_plan=data.get("pendingPlan"),
+            effective_at=_datetime(data.get("effectiveAt")),
+            amount_charged=int(data.get("amountCharged") or 0),
+            currency=_str(data.get("currency")),
+            invoice_id=data.get("invoiceId"),
+            subscription=PlanSubscription.from_api(subscription) if isinstance(subscription, Mapping) else None,
+        )
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/change-plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["plan_change"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/check": {
         parameters: {
             query?: never;
@@ -349,10 +365,16 @@ export interface components {
             priceId: string;
             quantity: number;
         };
+        /** @enum {string} */
+        ChangedEnum: "now" | "at_period_end" | "unscheduled" | "none";
+        ChangePlanRequestRequest: {
+            tier: string;
+        };
         CheckoutRequestRequest: {
             cancelUrl?: string;
+            priceId?: string;
             successUrl?: string;
-            tier: string;
+            tier?: string;
         };
         CheckoutSession: {
             sessionId: string;
@@ -515,6 +537,8 @@ export interface components {
             price: number;
             priceId: string;
             productId: string;
+            trialDays: number;
+            trialRequiresCard: boolean;
         };
         Meter: {
             limit: number | "unlimited";
@@ -600,6 +624,32 @@ export interface components {
             popular: boolean;
             /** @default 0 */
             price: number;
+            /** @default 0 */
+            trialDays: number;
+            /** @default true */
+            trialRequiresCard: boolean;
+        };
+        PlanChange: {
+            amountCharged: number;
+            changed: components["schemas"]["ChangedEnum"];
+            currency: string;
+            /** Format: date-time */
+            effectiveAt: string;
+            invoiceId: string | null;
+            pendingPlan: string | null;
+            plan: string;
+            previousPlan: string;
+            subscription: components["schemas"]["PlanSubscription"] | null;
+            readonly success: components["schemas"]["SuccessEnum"];
+        };
+        PlanSubscription: {
+            cancelAtPeriodEnd: boolean;
+            /** Format: date-time */
+            currentPeriodEnd: string | null;
+            id: string;
+            status: string;
+            /** Format: date-time */
+            trialEnd: string | null;
         };
         PortalRequestRequest: {
             returnUrl?: string;
@@ -696,6 +746,8 @@ export interface components {
             success: boolean;
             token: string;
         };
+        /** @enum {boolean} */
+        SuccessEnum: true;
         Tier: {
             readonly billingMode: components["schemas"]["BillingModeEnum"];
             currency: string;
@@ -720,6 +772,8 @@ export interface components {
             price: number;
             priceId: string;
             productId: string;
+            trialDays: number;
+            trialRequiresCard: boolean;
         };
         TierDeleted: {
             deleted: boolean;
@@ -762,6 +816,10 @@ export interface components {
             popular: boolean;
             /** @default 0 */
             price: number;
+            /** @default 0 */
+            trialDays: number;
+            /** @default true */
+            trialRequiresCard: boolean;
         };
         TokenRefreshRequest: {
             customerId?: string;
@@ -1312,6 +1370,126 @@ export interface operations {
             };
         };
     };
+    plan_change: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Clerk-Token"?: string;
+                "X-End-User-Token"?: string;
+                "X-Env"?: "test" | "live";
+                "X-User-Id"?: string;
+                "X-User-Plan"?: string;
+                "X-User-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePlanRequestRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanChange"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     usage_check: {
         parameters: {
             query?: {
@@ -1429,7 +1607,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["CheckoutRequestRequest"];
             };
