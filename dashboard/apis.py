@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from billing.apis import TierSerializer
+from dreamapi.db import read_snapshot
 from dreamapi.openapi import X_ENV, errors
 from storefront.serializers import OrderSerializer, ProductDetailSerializer
 from tenants.api_base import ProjectAPIView
@@ -118,8 +119,10 @@ class DashboardApi(ProjectAPIView):
         responses={200: DashboardMetricsSerializer, **errors(400, 401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
-        snapshot = dashboard_snapshot(project=self.project(), mode=self.mode)
-        return Response(DashboardMetricsSerializer(snapshot).data)
+        project = self.project()
+        with read_snapshot():  # the totals and their parts from one state of the database
+            data = DashboardMetricsSerializer(dashboard_snapshot(project=project, mode=self.mode)).data
+        return Response(data)
 
 
 class DashboardTotalsApi(ProjectAPIView):
@@ -131,5 +134,7 @@ class DashboardTotalsApi(ProjectAPIView):
         responses={200: DashboardTotalsSerializer, **errors(400, 401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
-        totals = dashboard_totals(platform=self.project().platform, mode=self.mode)
-        return Response(DashboardTotalsSerializer(totals).data)
+        platform = self.project().platform
+        with read_snapshot():
+            data = DashboardTotalsSerializer(dashboard_totals(platform=platform, mode=self.mode)).data
+        return Response(data)

@@ -51,7 +51,7 @@ def test_the_snapshot_has_the_sdks_fields_and_the_right_numbers(alice, shop):
     assert tiers["team"] == {"id": "team", "name": "team", "displayName": "Team", "price": 24000, "currency": "usd",
                              "interval": "year", "limit": "unlimited", "priceId": "price_team", "productId": "",
                              "features": [], "popular": False, "billingMode": "subscription",
-                             "entitlements": {"api_calls": "unlimited"}}
+                             "entitlements": {"api_calls": "unlimited"}, "trialDays": 0, "trialRequiresCard": True}
     assert body["tiers"] == alice.api().get("/api/tiers").json()["tiers"]
     webhook = body["webhookStatus"]
     assert SDK_WEBHOOK <= set(webhook) and webhook["url"].endswith("/webhook/stripe")

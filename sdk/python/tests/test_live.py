@@ -262,6 +262,8 @@ def test_tier_management(api: DreamAPI, live: Live):
     assert (changed.price, changed.interval, changed.limit) == (49000, "year", None)
     assert changed.price_id != team.price_id
     assert api.products.update_tier(paid_id, display_name="Team+").limit is None  # limit left out: unchanged
+    trial = api.products.update_tier(paid_id, trial_days=14, trial_requires_card=False)
+    assert (trial.trial_days, trial.trial_requires_card) == (14, False)
 
     customer = api.customers.create(unique("tiered"), plan=paid_id)
     with pytest.raises(DreamAPIError) as caught:

@@ -225,20 +225,24 @@ class Products(_SyncResource):
                     currency: str | None = None, interval: str | None = None,
                     limit: int | None | NotGiven = NOT_GIVEN, features: Sequence[str] | None = None,
                     popular: bool | None = None, order: int | None = None,
+                    trial_days: int | None = None, trial_requires_card: bool | None = None,
                     idempotency_key: str | None = None) -> ManagedTier:
         """``name`` is the tier's id (e.g. ``"pro"``); ``limit=None``: unlimited (the default)."""
         return self._run(specs.tiers_create(name=name, display_name=display_name, price=price, currency=currency,
                                             interval=interval, limit=limit, features=features, popular=popular,
-                                            order=order, idempotency_key=idempotency_key))
+                                            order=order, trial_days=trial_days,
+                                            trial_requires_card=trial_requires_card, idempotency_key=idempotency_key))
 
     def update_tier(self, tier_id: str, *, display_name: str | None = None, price: int | None = None,
                     currency: str | None = None, interval: str | None = None,
                     limit: int | None | NotGiven = NOT_GIVEN, features: Sequence[str] | None = None,
                     popular: bool | None = None, order: int | None = None,
+                    trial_days: int | None = None, trial_requires_card: bool | None = None,
                     idempotency_key: str | None = None) -> ManagedTier:
         return self._run(specs.tiers_update(tier_id, display_name=display_name, price=price, currency=currency,
                                             interval=interval, limit=limit, features=features, popular=popular,
-                                            order=order, idempotency_key=idempotency_key))
+                                            order=order, trial_days=trial_days,
+                                            trial_requires_card=trial_requires_card, idempotency_key=idempotency_key))
 
     def delete_tier(self, tier_id: str, *, move_users_to: str | None = None) -> TierDeleted:
         """With end users on the tier, ``move_users_to`` names the tier they move to."""
@@ -459,20 +463,24 @@ class AsyncProducts(_AsyncResource):
                           currency: str | None = None, interval: str | None = None,
                           limit: int | None | NotGiven = NOT_GIVEN, features: Sequence[str] | None = None,
                           popular: bool | None = None, order: int | None = None,
+                          trial_days: int | None = None, trial_requires_card: bool | None = None,
                           idempotency_key: str | None = None) -> ManagedTier:
         return await self._run(specs.tiers_create(name=name, display_name=display_name, price=price,
                                                   currency=currency, interval=interval, limit=limit,
                                                   features=features, popular=popular, order=order,
+                                                  trial_days=trial_days, trial_requires_card=trial_requires_card,
                                                   idempotency_key=idempotency_key))
 
     async def update_tier(self, tier_id: str, *, display_name: str | None = None, price: int | None = None,
                           currency: str | None = None, interval: str | None = None,
                           limit: int | None | NotGiven = NOT_GIVEN, features: Sequence[str] | None = None,
                           popular: bool | None = None, order: int | None = None,
+                          trial_days: int | None = None, trial_requires_card: bool | None = None,
                           idempotency_key: str | None = None) -> ManagedTier:
         return await self._run(specs.tiers_update(tier_id, display_name=display_name, price=price,
                                                   currency=currency, interval=interval, limit=limit,
                                                   features=features, popular=popular, order=order,
+                                                  trial_days=trial_days, trial_requires_card=trial_requires_card,
                                                   idempotency_key=idempotency_key))
 
     async def delete_tier(self, tier_id: str, *, move_users_to: str | None = None) -> TierDeleted:

@@ -218,20 +218,23 @@ def _managed_tier(data: Any) -> ManagedTier:
 
 def tiers_create(*, name: str, display_name: str | None, price: int | None, currency: str | None,
                  interval: str | None, limit: int | None | NotGiven, features: Sequence[str] | None,
-                 popular: bool | None, order: int | None, idempotency_key: str | None) -> Spec[ManagedTier]:
+                 popular: bool | None, order: int | None, trial_days: int | None, trial_requires_card: bool | None,
+                 idempotency_key: str | None) -> Spec[ManagedTier]:
     body = _drop_none({"name": name, "displayName": display_name, "price": price, "currency": currency,
                        "interval": interval, "features": None if features is None else list(features),
-                       "popular": popular, "order": order})
+                       "popular": popular, "order": order, "trialDays": trial_days,
+                       "trialRequiresCard": trial_requires_card})
     body.update(_given({"limit": limit}))
     return Spec(Call("POST", "/api/tiers", body=body, idempotency_key=idempotency_key), _managed_tier)
 
 
 def tiers_update(tier_id: str, *, display_name: str | None, price: int | None, currency: str | None,
                  interval: str | None, limit: int | None | NotGiven, features: Sequence[str] | None,
-                 popular: bool | None, order: int | None, idempotency_key: str | None) -> Spec[ManagedTier]:
+                 popular: bool | None, order: int | None, trial_days: int | None, trial_requires_card: bool | None,
+                 idempotency_key: str | None) -> Spec[ManagedTier]:
     body = _drop_none({"displayName": display_name, "price": price, "currency": currency, "interval": interval,
                        "features": None if features is None else list(features), "popular": popular,
-                       "order": order})
+                       "order": order, "trialDays": trial_days, "trialRequiresCard": trial_requires_card})
     body.update(_given({"limit": limit}))
     return Spec(Call("PATCH", f"/api/tiers/{_segment(tier_id)}", body=body, idempotency_key=idempotency_key),
                 _managed_tier)
