@@ -93,6 +93,15 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--py-spy", action="store_true",
                    help="sample the gunicorn workers with py-spy during each measured run (py-spy must be installed); "
                         "collapsed stacks go to bench/results/pyspy-*.txt and a summary into the JSON")
+    p.add_argument("--pin", action="store_true",
+                   help="pin gunicorn and wrk to --app-cpus and the running PostgreSQL and Redis (every process and "
+                        "thread) to --db-cpus with taskset, as on separate hosts; their affinity is restored at the end")
+    p.add_argument("--app-cpus", default=env_default("BENCH_APP_CPUS", "0"), help="CPU list for gunicorn and wrk (--pin)")
+    p.add_argument("--db-cpus", default=env_default("BENCH_DB_CPUS", "1"),
+                   help="CPU list for PostgreSQL and Redis (--pin)")
+    p.add_argument("--scale", default="",
+                   help="comma-separated worker counts, e.g. 1,2,4,8: one configuration each (no overshoot phase) "
+                        "and a table of the tracked call's throughput and p50/p99 per worker count")
     p.add_argument("--skip-overshoot", action="store_true", help="measure only (no overshoot phase)")
     p.add_argument("--port", type=int, default=int(env_default("BENCH_PORT", 0)), help="default: a free port")
     p.add_argument("--drop", action="store_true", help="drop the bench database at the end")
@@ -103,11 +112,102 @@ def parse_args() -> argparse.Namespace:
     args = p.parse_args()
     args.connections = [int(c) for c in str(args.connections).split(",") if c.strip()]
     args.workers = [int(w) for w in str(args.workers).split(",") if w.strip()]
+    if args.scale:
+        args.workers = [int(w) for w in str(args.scale).split(",") if w.strip()]
+        args.skip_overshoot = True
+    if args.pin:
+        if not shutil.which("taskset"):
+            p.error("--pin needs taskset (util-linux)")
+        args.app_cpu_set, args.db_cpu_set = parse_cpus(args.app_cpus), parse_cpus(args.db_cpus)
+        if not args.app_cpu_set or not args.db_cpu_set or args.app_cpu_set & args.db_cpu_set:
+            p.error("--app-cpus and --db-cpus must be non-empty and disjoint")
     if not args.connections or not args.workers or args.users < 1 or args.duration <= 0:
         p.error("connections, workers, users and duration must be positive")
     if min(args.connections) < args.wrk_threads:
         args.wrk_threads = min(args.connections)
     return args
+
+
+def parse_cpus(text: str) -> set[int]:
+    """"0", "0,2" or "0-3" → a set of CPU numbers."""
+    cpus: set[int] = set()
+    for part in str(text).split(","):
+        part = part.strip()
+        if "-" in part:
+            low, high = part.split("-", 1)
+            cpus.update(range(int(low), int(high) + 1))
+        elif part:
+            cpus.add(int(part))
+    return cpus
+
+
+# Commands started by the benchmark (gunicorn, wrk) are prefixed with this (--pin: taskset -c 0).
+_CMD_PREFIX: list[str] = []
+
+
+# --- pinning (--pin) ---------------------------------------------------------------------
+
+
+class Pinning:
+    """PostgreSQL and Redis, already running, pinned to other CPUs than the app for the run.
+
+    Every thread of every ``postgres``/``redis-server`` process gets the new affinity (what
+    ``taskset -a -p`` does; backends forked later inherit the postmaster's); ``restore`` gives
+    each thread that still exists its original affinity back.
+    """
+
+    def __init__(self, db_cpus: set[int]) -> None:
+        self.original: dict[int, set[int]] = {}
+        self.pinned_processes = 0
+        for pid in _pids_of(("postgres", "redis-server")):
+            self.pinned_processes += 1
+            for tid in _threads_of(pid):
+                try:
+                    self.original[tid] = os.sched_getaffinity(tid)
+                    os.sched_setaffinity(tid, db_cpus)
+                except OSError:  # gone meanwhile, or not ours to change
+                    self.original.pop(tid, None)
+        if not self.pinned_processes:
+            raise BenchError("--pin: no postgres or redis-server process found on this machine to pin")
+
+    def restore(self) -> None:
+        for tid, cpus in self.original.items():
+            try:
+                os.sched_setaffinity(tid, cpus)
+            except OSError:
+                pass
+        # Backends forked while pinned (and still alive) get the postmaster's original affinity too.
+        allowed = set().union(*self.original.values()) if self.original else set(range(os.cpu_count() or 1))
+        for pid in _pids_of(("postgres", "redis-server")):
+            for tid in _threads_of(pid):
+                if tid not in self.original:
+                    try:
+                        os.sched_setaffinity(tid, allowed)
+                    except OSError:
+                        pass
+        log("restored the original CPU affinity of PostgreSQL and Redis")
+
+
+def _pids_of(names: tuple[str, ...]) -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmdline = f.read().split(b"\0", 1)[0].decode(errors="replace")
+        except OSError:
+            continue
+        if os.path.basename(cmdline.split(" ", 1)[0]).startswith(names) or cmdline.startswith(names):
+            pids.append(int(entry))
+    return pids
+
+
+def _threads_of(pid: int) -> list[int]:
+    try:
+        return [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+    except OSError:
+        return []
 
 
 # --- database --------------------------------------------------------------------------
@@ -288,6 +388,7 @@ class Server:
             cmd.append("--no-control-socket")
         # No --access-logfile: gunicorn's access log is off by default; the app logs only warnings.
         cmd += extra
+        cmd = [*_CMD_PREFIX, *cmd]
         self.cmd = cmd
         self.log_path = log_path
         self.log_file = open(log_path, "ab")
@@ -521,7 +622,7 @@ def run_wrk(url: str, *, connections: int, threads: int, duration: float, sk: st
     if account:
         account.start()
     env = {**os.environ, "BENCH_SK": sk, "BENCH_USERS_FILE": users_file}
-    cmd = ["wrk", "--latency", "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(duration))}s",
+    cmd = [*_CMD_PREFIX, "wrk", "--latency", "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(duration))}s",
            "--timeout", "10s", "-s", str(LUA), url]
     _current_wrk = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     out, err = _current_wrk.communicate()
@@ -867,8 +968,40 @@ def _main(args, state: dict) -> int:
         "database": bench_name,
         "redis": bool(redis_url),
         "project": project["projectId"],
+        "noop": "POST /api/_bench/noop: a plain Django view, the same lean stack as POST /api/data (see README)",
+        "pinned": {"app_cpus": sorted(args.app_cpu_set), "db_cpus": sorted(args.db_cpu_set)} if args.pin else None,
         "configs": [],
     }
+    pinning = None
+    if args.pin:
+        _CMD_PREFIX[:] = ["taskset", "-c", ",".join(map(str, sorted(args.app_cpu_set)))]
+        pinning = Pinning(args.db_cpu_set)
+        log(f"pinned: gunicorn and wrk to CPU {args.app_cpus}; PostgreSQL and Redis ({pinning.pinned_processes} "
+            f"processes, {len(pinning.original)} threads) to CPU {args.db_cpus}")
+    try:
+        failed = _run_configs(args, doc, app_env, sk, bench_url, gunicorn_log)
+    finally:
+        if pinning is not None:
+            pinning.restore()
+
+    doc["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    doc["overshoot_ok"] = not failed if not args.skip_overshoot else None
+    write_json(args.output, doc)
+    if args.scale:
+        print_scale(doc["configs"])
+    v = doc["versions"]
+    print(f"machine: {machine['nproc']} x {machine['cpu']}, {machine['mem_gb']} GB, load at start "
+          f"{', '.join('%.2f' % x for x in machine['loadavg_at_start'])}")
+    print("versions: " + ", ".join(f"{k} {val}" for k, val in v.items() if val))
+    print(f"results: {args.output}")
+    if failed:
+        print("FAILED: the overshoot check did not hold (see above)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _run_configs(args, doc: dict, app_env: dict, sk: str, bench_url: str, gunicorn_log: Path) -> bool:
+    """One gunicorn configuration per worker count; True when an overshoot check failed."""
     failed = False
     tag = f"r{int(time.time())}"
     for workers in args.workers:
@@ -887,7 +1020,7 @@ def _main(args, state: dict) -> int:
                                     headers={"Authorization": f"Bearer {sk}", "X-User-Id": users[0]})
                 if status != 200:
                     raise BenchError(f"POST /api/data answered {status}: {body}")
-                rows = measure(server, args, sk, users_file, CpuAccount(server.proc.pid, bench_name))
+                rows = measure(server, args, sk, users_file, CpuAccount(server.proc.pid, doc["database"]))
             finally:
                 os.unlink(users_file)
             ratios = {}
@@ -898,7 +1031,7 @@ def _main(args, state: dict) -> int:
             config = {
                 "workers": workers, "worker_class": args.worker_class, "threads": args.threads,
                 "users": args.users, "wrk_threads": args.wrk_threads, "duration_s": args.duration,
-                "rounds": args.rounds, "gunicorn_cmd": " ".join(server.cmd[1:]),
+                "rounds": args.rounds, "gunicorn_cmd": " ".join(server.cmd),
                 "rows": rows, "ratios": ratios,
             }
             if not args.skip_overshoot:
@@ -913,19 +1046,24 @@ def _main(args, state: dict) -> int:
         finally:
             server.stop()
         write_json(args.output, doc)  # after each configuration, so a later failure keeps the figures
+    return failed
 
-    doc["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    doc["overshoot_ok"] = not failed if not args.skip_overshoot else None
-    write_json(args.output, doc)
-    v = doc["versions"]
-    print(f"machine: {machine['nproc']} x {machine['cpu']}, {machine['mem_gb']} GB, load at start "
-          f"{', '.join('%.2f' % x for x in machine['loadavg_at_start'])}")
-    print("versions: " + ", ".join(f"{k} {val}" for k, val in v.items() if val))
-    print(f"results: {args.output}")
-    if failed:
-        print("FAILED: the overshoot check did not hold (see above)", file=sys.stderr)
-        return 1
-    return 0
+
+def print_scale(configs: list[dict]) -> None:
+    """--scale: the tracked call per worker count (and the no-op beside it)."""
+    print()
+    print("scaling: POST /api/data per gunicorn worker count")
+    head = (f"{'workers':>7} {'conns':>5} {'tracked req/s':>13} {'p50 ms':>8} {'p99 ms':>8} {'no-op req/s':>11} "
+            f"{'ratio':>6} {'gunicorn µs/call':>16}")
+    print(head)
+    print("-" * len(head))
+    for config in configs:
+        for c, ratio in config["ratios"].items():
+            data = next(r for r in config["rows"] if r["connections"] == c and r["kind"] == "data")
+            noop = next(r for r in config["rows"] if r["connections"] == c and r["kind"] == "noop")
+            print(f"{config['workers']:>7} {c:>5} {data['rps']:>13.1f} {data['p50_ms']:>8.2f} {data['p99_ms']:>8.2f} "
+                  f"{noop['rps']:>11.1f} {ratio:>6.3f} {data['cpu_us_per_request']['gunicorn']:>16.0f}"
+                  + ("  * disturbed" if data.get("disturbed") else ""))
 
 
 def _terminate(signum, frame):

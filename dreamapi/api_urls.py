@@ -15,12 +15,12 @@ from storefront.apis import (
     ProductImageApi,
 )
 from tenants.apis import CustomerDetailApi, CustomerListCreateApi
-from usage.apis import FeatureCheckApi, TrackUsageApi, UsageApi
+from usage.apis import FeatureCheckApi, UsageApi, track_usage
 
 urlpatterns = [
     path("customers", CustomerListCreateApi.as_view(), name="api-customers"),
     path("customers/<str:customer_id>", CustomerDetailApi.as_view(), name="api-customer"),
-    path("data", TrackUsageApi.as_view(), name="api-data"),
+    path("data", track_usage, name="api-data"),
     path("usage", UsageApi.as_view(), name="api-usage"),
     path("check", FeatureCheckApi.as_view(), name="api-check"),
     path("tiers", TierCollectionApi.as_view(), name="api-tiers"),
@@ -43,6 +43,9 @@ urlpatterns = [
 ]
 
 if settings.BENCH_ENDPOINTS:
-    from usage.bench import NoopApi
+    from usage.bench import NoopDrfApi, noop
 
-    urlpatterns.append(path("_bench/noop", NoopApi.as_view(), name="api-bench-noop"))
+    urlpatterns += [
+        path("_bench/noop", noop, name="api-bench-noop"),
+        path("_bench/noop-drf", NoopDrfApi.as_view(), name="api-bench-noop-drf"),
+    ]

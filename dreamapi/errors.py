@@ -13,8 +13,9 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 logger = logging.getLogger(__name__)
@@ -130,6 +131,27 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             headers["Retry-After"] = str(int(exc.wait))  # type: ignore[attr-defined]
         return Response(error_body(title, message, code), status=exc.status_code, headers=headers)
     return None
+
+
+_JSON_RENDERER = JSONRenderer()
+
+
+def json_bytes(data: Any) -> bytes:
+    """``data`` exactly as the API's DRF views render it (compact, UTF-8)."""
+    return _JSON_RENDERER.render(data)
+
+
+def lean_error_response(exc: Exception) -> HttpResponse | None:
+    """The answer a DRF view gives for ``exc`` (``api_exception_handler``), as a plain Django
+    response: for views that skip DRF's Response on the hot path. None: not an API error."""
+    answer = api_exception_handler(exc, {})
+    if answer is None:
+        return None
+    response = HttpResponse(json_bytes(answer.data), status=answer.status_code, content_type="application/json")
+    for name, value in answer.items():
+        if name.lower() != "content-type":
+            response[name] = value
+    return response
 
 
 def is_api_path(path: str) -> bool:

@@ -9,10 +9,13 @@ outage does not add a connect timeout to every request.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -22,9 +25,10 @@ from .errors import ApiError
 logger = logging.getLogger(__name__)
 
 _BACKOFF_SECONDS = 5.0
+_SOCKET_TIMEOUT = 0.2
 _pool_lock = threading.Lock()
-_client = None
-_script = None
+_pool = None
+_local = threading.local()  # .connection: this thread's own Redis connection
 _down_until = 0.0
 
 # INCR, and set the window's expiry on its first hit: one command, atomic in Redis.
@@ -34,6 +38,9 @@ local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return count
 """
+_HIT_SHA = hashlib.sha1(_HIT_LUA.encode()).hexdigest()
+# EVALSHA <sha> 1 <key> <ttl>, packed once: only the key and the TTL change per call.
+_EVALSHA_HEAD = f"*5\r\n$7\r\nEVALSHA\r\n$40\r\n{_HIT_SHA}\r\n$1\r\n1\r\n".encode()
 
 
 @dataclass(frozen=True)
@@ -70,26 +77,72 @@ class RateLimited(ApiError):
         self.retry_after = retry_after
 
 
-def _hit_script():
-    """The registered Lua script (EVALSHA, falling back to EVAL once after a Redis restart)."""
-    global _client, _script
-    if _script is None:
-        with _pool_lock:
-            if _script is None:
-                import redis
+def _connection():
+    """This thread's Redis connection (made on first use; redis-py connects, authenticates and
+    selects the database, and pings it first after 30 s idle). One per thread, none shared:
+    no pool lock on the hot path. A forked child makes its own (see ``reset_client``)."""
+    global _pool
+    connection = getattr(_local, "connection", None)
+    if connection is None:
+        if _pool is None:
+            with _pool_lock:
+                if _pool is None:
+                    import redis
 
-                _client = redis.Redis.from_url(
-                    settings.REDIS_URL, socket_connect_timeout=0.2, socket_timeout=0.2, health_check_interval=30
-                )
-                _script = _client.register_script(_HIT_LUA)
-    return _script
+                    _pool = redis.ConnectionPool.from_url(
+                        settings.REDIS_URL, socket_connect_timeout=_SOCKET_TIMEOUT, socket_timeout=_SOCKET_TIMEOUT,
+                        health_check_interval=30,
+                    )
+        connection = _local.connection = _pool.make_connection()
+    return connection
+
+
+def _exchange(packed: bytes) -> Any:
+    """Send one packed command and read its answer. A connection the server closed while it
+    sat idle (Redis restarted) is made again and the command sent once more; a timeout is not
+    retried (the command may have run)."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    connection = _connection()
+    try:
+        connection.send_packed_command((packed,))
+        return connection.read_response()
+    except RedisTimeoutError:
+        raise
+    except RedisConnectionError:
+        connection.disconnect()
+        connection.send_packed_command((packed,))
+        return connection.read_response()
+
+
+def _hit(key: str, ttl: int) -> int:
+    """``_HIT_LUA`` on the key: EVALSHA, and EVAL (which caches the script) when Redis answers
+    NOSCRIPT, e.g. after a restart or SCRIPT FLUSH. Commands packed by hand: the redis-py
+    client's command layer cost more than the round trip itself."""
+    from redis.exceptions import NoScriptError
+
+    key_bytes, ttl_bytes = key.encode(), str(ttl).encode()
+    tail = b"$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(key_bytes), key_bytes, len(ttl_bytes), ttl_bytes)
+    try:
+        return int(_exchange(_EVALSHA_HEAD + tail))
+    except NoScriptError:
+        return int(_exchange(b"".join(_connection().pack_command("EVAL", _HIT_LUA, 1, key, ttl))))
 
 
 def reset_client() -> None:
-    """Forget the Redis client and any back-off (settings changed, e.g. in tests)."""
-    global _client, _script, _down_until
-    _client = _script = None
+    """Forget the Redis connections and any back-off (settings changed, e.g. in tests; a fork)."""
+    global _pool, _local, _down_until
+    connection = getattr(_local, "connection", None)
+    if connection is not None:
+        connection.disconnect()
+    _pool = None
+    _local = threading.local()
     _down_until = 0.0
+
+
+# A worker forked from a process that used Redis (gunicorn --preload) must not share its socket.
+os.register_at_fork(after_in_child=reset_client)
 
 
 def _count(key: str, window: int) -> int | None:
@@ -105,7 +158,7 @@ def _count(key: str, window: int) -> int | None:
     if time.monotonic() < _down_until:
         return None
     try:
-        return int(_hit_script()(keys=[key], args=[window + 1]))
+        return _hit(key, window + 1)
     except Exception as exc:  # any Redis failure: fail open, see module docstring
         _down_until = time.monotonic() + _BACKOFF_SECONDS
         logger.warning("rate limiting disabled for %.0fs: Redis unavailable (%s)", _BACKOFF_SECONDS, exc)
@@ -120,8 +173,7 @@ def _peek(key: str) -> int | None:
     if time.monotonic() < _down_until:
         return None
     try:
-        _hit_script()
-        return int(_client.get(key) or 0)
+        return int(_exchange(b"".join(_connection().pack_command("GET", key))) or 0)
     except Exception as exc:  # any Redis failure: fail open, see module docstring
         _down_until = time.monotonic() + _BACKOFF_SECONDS
         logger.warning("rate limiting disabled for %.0fs: Redis unavailable (%s)", _BACKOFF_SECONDS, exc)

@@ -11,11 +11,12 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from dreamapi.cors import add_cors_headers, origin_allowed, preflight_response
-from dreamapi.errors import ApiError, NotFound
+from dreamapi.errors import ApiError, NotFound, lean_error_response
 from dreamapi.ratelimit import RateLimited, rate_limit_hit
 
 from .audit import Actor
@@ -203,3 +204,48 @@ class EndUserAPIView(PublicProjectAPIView):
         for name, value in getattr(self, "rate_limit_headers", {}).items():
             response.headers.setdefault(name, value)
         return super().finalize_response(request, response, *args, **kwargs)
+
+    def dispatch_lean(self, request: HttpRequest, handler: Callable[[], HttpResponse]) -> HttpResponse:
+        """What ``dispatch`` does for a request ``lean_request_ok`` accepts, without DRF's
+        per-request machinery (its Request wrapper, content negotiation, the Response and its
+        renderer): the same authentication, the same view code (``handler``), the same JSON
+        error shape (``api_exception_handler``, rendered by DRF's JSON renderer) and the same
+        headers (rate limits, ``Allow``, CORS in browser mode). For the hot path only."""
+        self.request = request  # type: ignore[assignment]  # the view code reads only META and .auth
+        self.args, self.kwargs = (), {}
+        self.headers = self.default_response_headers
+        (authenticator,) = self.get_authenticators()  # DRF would try several; these views have one
+        context: KeyContext | None = None
+        try:
+            principal, context = authenticator.authenticate(request)  # type: ignore[arg-type]
+            # As DRF's Request does: the Django request carries the principal too.
+            request.auth, request.user = context, principal  # type: ignore[attr-defined,assignment]
+            response = handler()
+        except Exception as exc:
+            error_response = lean_error_response(exc)
+            if error_response is None:
+                raise  # outages and bugs: the middleware answers, as for DRF views
+            response = error_response
+        for name, value in getattr(self, "rate_limit_headers", {}).items():
+            response.headers.setdefault(name, value)
+        for name, value in self.headers.items():
+            response[name] = value
+        if context is not None and context.kind == ApiKey.Kind.PUBLISHABLE:
+            add_cors_headers(request, response, self.cors_origins(context))
+        return response
+
+
+# Accept headers the JSON renderer is chosen for without DRF's negotiation: no parameters (DRF
+# reads e.g. "; indent=4"), and one of these among the types.
+_LEAN_ACCEPT = frozenset({"*/*", "application/*", "application/json"})
+
+
+def lean_request_ok(meta) -> bool:
+    """Whether a request's answer needs none of DRF's negotiation: no query string (DRF reads
+    ``?format=``) and an ``Accept`` header that DRF would answer with JSON as it is."""
+    if meta.get("QUERY_STRING"):
+        return False
+    accept = meta.get("HTTP_ACCEPT")
+    if accept is None:
+        return True
+    return ";" not in accept and not _LEAN_ACCEPT.isdisjoint(part.strip() for part in accept.split(","))

@@ -1,9 +1,17 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from dreamapi.errors import json_bytes
 from dreamapi.openapi import END_USER_HEADERS, ErrorSerializer, errors
-from tenants.api_base import EndUserAPIView
+from tenants.api_base import EndUserAPIView, lean_request_ok
 from tenants.models import end_user_lookup
 
 from .idempotency import IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_PATTERN, check_idempotency_key
@@ -18,13 +26,24 @@ from .serializers import (
     UsageTrackedSerializer,
     usage_json,
 )
-from .services import usage_track
+from .services import Usage, usage_track
 
 
 def _named(ref: str) -> dict[str, str]:
     """``usage_track``/``usage_get`` keyword for the end user ``ref`` names."""
     lookup = end_user_lookup(ref)
     return {"user_public_id": lookup["public_id"]} if "public_id" in lookup else {"external_id": lookup["external_id"]}
+
+
+def has_json_body(meta: Mapping[str, Any]) -> bool:
+    """Whether ``POST /api/data`` reads the body: a non-empty one with a JSON content type."""
+    content_type = meta.get("CONTENT_TYPE", meta.get("HTTP_CONTENT_TYPE", ""))
+    return meta.get("CONTENT_LENGTH") not in (None, "", "0") and "json" in content_type
+
+
+def tracked_json(usage: Usage) -> dict[str, Any]:
+    # Hand-built on the hot path; equal to UsageTrackedSerializer's output (tests/usage/test_shapes.py).
+    return {"success": True, "usage": usage_json(usage)}
 
 
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -69,23 +88,28 @@ class TrackUsageApi(EndUserAPIView):
                    **errors(400, 401, 429)},
     )
     def post(self, request: Request) -> Response:
-        ref = self.end_user_ref()
-        self.check_rate_limit(ref)
-        key = request.META.get("HTTP_IDEMPOTENCY_KEY")
-        if key is not None:
-            check_idempotency_key(key)
-        feature, amount = None, 1
-        # Only a JSON body is read: clients of the original service send none, or an empty form.
-        if request.META.get("CONTENT_LENGTH") not in (None, "", "0") and "json" in request.content_type:
-            feature, amount = self._body(request)
-        usage = usage_track(project_id=self.key.project_id, mode=self.key.mode, **_named(ref), feature=feature,
-                            amount=amount, idempotency_key=key,
-                            create_unknown=self.key.auto_create_end_users and not self.browser_mode)
-        # Hand-built on the hot path; equal to UsageTrackedSerializer's output (tests/usage/test_shapes.py).
-        response = Response({"success": True, "usage": usage_json(usage)})
+        def body() -> tuple[str | None, int]:
+            # Only a JSON body is read: clients of the original service send none, or an empty form.
+            return self._body(request) if has_json_body(request.META) else (None, 1)
+
+        usage = self.track(body=body)
+        response = Response(tracked_json(usage))
         if usage.replayed:
             response["Idempotent-Replayed"] = "true"
         return response
+
+    def track(self, *, body: Callable[[], tuple[str | None, int]]) -> Usage:
+        """The call's work once the key is known: the end user, the rate limit, the key, the count.
+        ``body`` gives ``(feature, amount)``; it is read after the rate limit, as before."""
+        ref = self.end_user_ref()
+        self.check_rate_limit(ref)
+        key = self.request.META.get("HTTP_IDEMPOTENCY_KEY")
+        if key is not None:
+            check_idempotency_key(key)
+        feature, amount = body()
+        return usage_track(project_id=self.key.project_id, mode=self.key.mode, **_named(ref), feature=feature,
+                           amount=amount, idempotency_key=key,
+                           create_unknown=self.key.auto_create_end_users and not self.browser_mode)
 
     @staticmethod
     def _body(request: Request) -> tuple[str | None, int]:
@@ -95,6 +119,42 @@ class TrackUsageApi(EndUserAPIView):
         body = TrackRequestSerializer(data=data)
         body.is_valid(raise_exception=True)
         return body.validated_data.get("feature"), body.validated_data["amount"]
+
+
+def _no_body() -> tuple[str | None, int]:
+    return None, 1
+
+
+_track_usage_drf = TrackUsageApi.as_view()
+
+
+@csrf_exempt
+def track_usage(request: HttpRequest) -> HttpResponse:
+    """``POST /api/data``, the hot path: ``TrackUsageApi``'s own code, without DRF's per-request
+    machinery when the request needs none of it (no body to parse, no query string, an Accept
+    header JSON answers as it is: what clients send). Anything else (a JSON body, a preflight,
+    another method, an unusual Accept) goes to ``TrackUsageApi`` through DRF, decided before
+    anything is counted. Answers, errors and headers are the same either way
+    (tests/usage/test_lean_view.py)."""
+    if request.method != "POST" or has_json_body(request.META) or not lean_request_ok(request.META):
+        return _track_usage_drf(request)
+    view = TrackUsageApi()
+
+    def handler() -> HttpResponse:
+        usage = view.track(body=_no_body)
+        response = HttpResponse(json_bytes(tracked_json(usage)), content_type="application/json")
+        if usage.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+    return view.dispatch_lean(request, handler)
+
+
+# drf-spectacular documents the view behind a path by its ``cls``: the same as before.
+track_usage.cls = TrackUsageApi  # type: ignore[attr-defined]
+track_usage.initkwargs = {}  # type: ignore[attr-defined]
+track_usage.view_class = TrackUsageApi  # type: ignore[attr-defined]
+track_usage.view_initkwargs = {}  # type: ignore[attr-defined]
 
 
 class UsageApi(EndUserAPIView):

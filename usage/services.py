@@ -30,7 +30,7 @@ from datetime import date, datetime, timedelta
 from datetime import timezone as dt_timezone
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -145,22 +145,23 @@ _STATEMENTS = {
 }
 
 
-def async_commit_allowed() -> bool:
+def async_commit_allowed(db=None) -> bool:
     # Only when the statement is its own transaction: inside an atomic block the setting would
     # last until that block commits and make the caller's other writes asynchronous too.
-    return (connection.vendor == "postgresql" and not settings.USAGE_COUNTER_SYNCHRONOUS_COMMIT
-            and not connection.in_atomic_block)
+    db = db or connection
+    return (db.vendor == "postgresql" and not settings.USAGE_COUNTER_SYNCHRONOUS_COMMIT
+            and not db.in_atomic_block)
 
 
-def _track_sql(*, by_external_id: bool = False, feature: bool = False) -> str:
-    return _STATEMENTS[(feature, by_external_id, async_commit_allowed())]
+def _track_sql(*, by_external_id: bool = False, feature: bool = False, db=None) -> str:
+    return _STATEMENTS[(feature, by_external_id, async_commit_allowed(db))]
 
 
 def _sql_params(*, project_id: int, mode: str, user_public_id: str, now: datetime, amount: int = 1,
-                feature: str | None = None) -> dict:
+                feature: str | None = None, db=None) -> dict:
     """``user_public_id`` is the end user's ``usr_…`` id, or the external id for the external-id statements."""
     month_start, month_end = month_period(now)
-    adapt = connection.ops.adapt_datetimefield_value
+    adapt = (db or connection).ops.adapt_datetimefield_value
     params = {
         "now": adapt(now),
         "month_start": adapt(month_start),
@@ -180,10 +181,13 @@ def _count(*, project_id: int, mode: str, user_public_id: str | None, external_i
     """The upsert: the new usage, or None when refused (limit reached, or no such end user or meter)."""
     by_external_id = user_public_id is None
     named_feature = not is_default_meter(feature)
+    # The connection once: each ``connection.x`` goes through Django's per-context proxy (measured ≈4 µs each).
+    db = connections[DEFAULT_DB_ALIAS]
     params = _sql_params(project_id=project_id, mode=mode, user_public_id=external_id if by_external_id
-                         else user_public_id, now=now, amount=amount, feature=feature if named_feature else None)
-    with connection.cursor() as cursor:
-        cursor.execute(_track_sql(by_external_id=by_external_id, feature=named_feature), params)
+                         else user_public_id, now=now, amount=amount, feature=feature if named_feature else None,
+                         db=db)
+    with db.cursor() as cursor:
+        cursor.execute(_track_sql(by_external_id=by_external_id, feature=named_feature, db=db), params)
         row = cursor.fetchone()
     if row is None:
         return None
