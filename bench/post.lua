@@ -5,12 +5,15 @@
 --   BENCH_SK       secret key, sent as "Authorization: Bearer <BENCH_SK>" (optional: the no-op ignores it)
 --   BENCH_USERS_FILE  a file with one end-user id per line, sent as X-User-Id round-robin (optional)
 --   BENCH_USER_IDS    or the ids comma-separated
+--   BENCH_IDEMPOTENCY if set, every request carries its own Idempotency-Key (never repeated, so
+--                     each call is a first call that counts: the cost of the key, not of a replay)
 --
 -- Each wrk thread has its own Lua state: the per-thread counters are gathered in done().
 
 local sk = os.getenv("BENCH_SK") or ""
 local users_env = os.getenv("BENCH_USER_IDS") or ""
 local users_file = os.getenv("BENCH_USERS_FILE") or ""
+local idempotency = (os.getenv("BENCH_IDEMPOTENCY") or "") ~= ""
 
 local threads = {}
 local thread_count = 0
@@ -22,8 +25,11 @@ function setup(thread)
 end
 
 local requests = {}
+local headers_of = {}
 local n_requests = 0
 local next_request = 0
+local sent = 0
+local run_tag = ""
 
 -- status counters (globals so that done() can read them with thread:get)
 s200 = 0; s2xx = 0; s403 = 0; s429 = 0; s4xx = 0; s5xx = 0; sother = 0
@@ -46,13 +52,22 @@ function init(args)
       local u = users[((i - 1 + (tid or 1) - 1) % #users) + 1]
       if u ~= "" then headers["X-User-Id"] = u else headers["X-User-Id"] = nil end
       requests[i] = wrk.format("POST", nil, headers, "")
+      local copy = {}
+      for k, v in pairs(headers) do copy[k] = v end
+      headers_of[i] = copy
    end
    n_requests = #requests
+   math.randomseed(os.time() + (tid or 1))
+   run_tag = string.format("%d-%d-%d", os.time(), tid or 1, math.random(1, 1000000000))
 end
 
 function request()
    next_request = next_request % n_requests + 1
-   return requests[next_request]
+   if not idempotency then return requests[next_request] end
+   sent = sent + 1
+   local headers = headers_of[next_request]
+   headers["Idempotency-Key"] = "bench-" .. run_tag .. "-" .. sent
+   return wrk.format("POST", nil, headers, "")
 end
 
 function response(status, headers, body)

@@ -102,6 +102,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--scale", default="",
                    help="comma-separated worker counts, e.g. 1,2,4,8: one configuration each (no overshoot phase) "
                         "and a table of the tracked call's throughput and p50/p99 per worker count")
+    p.add_argument("--idempotency", action="store_true",
+                   help="also measure POST /api/data with a new Idempotency-Key on every call")
     p.add_argument("--skip-overshoot", action="store_true", help="measure only (no overshoot phase)")
     p.add_argument("--port", type=int, default=int(env_default("BENCH_PORT", 0)), help="default: a free port")
     p.add_argument("--drop", action="store_true", help="drop the bench database at the end")
@@ -617,11 +619,11 @@ _current_wrk: subprocess.Popen | None = None
 
 
 def run_wrk(url: str, *, connections: int, threads: int, duration: float, sk: str = "",
-            users_file: str = "", account: CpuAccount | None = None) -> dict:
+            users_file: str = "", account: CpuAccount | None = None, idempotency: bool = False) -> dict:
     global _current_wrk
     if account:
         account.start()
-    env = {**os.environ, "BENCH_SK": sk, "BENCH_USERS_FILE": users_file}
+    env = {**os.environ, "BENCH_SK": sk, "BENCH_USERS_FILE": users_file, "BENCH_IDEMPOTENCY": "1" if idempotency else ""}
     cmd = [*_CMD_PREFIX, "wrk", "--latency", "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(duration))}s",
            "--timeout", "10s", "-s", str(LUA), url]
     _current_wrk = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
@@ -720,27 +722,30 @@ def measure(server: Server, args, sk: str, users_file: str, account: CpuAccount)
             log(f"c={c}: warm-up {args.warmup:.0f}s no-op + {args.warmup:.0f}s tracked")
             run_wrk(noop, connections=c, threads=threads, duration=args.warmup, sk=sk, users_file=users_file)
             run_wrk(data, connections=c, threads=threads, duration=args.warmup, sk=sk, users_file=users_file)
-        runs: dict[str, list[dict]] = {"noop": [], "data": []}
+        kinds = [("noop", noop, "POST /api/_bench/noop"), ("data", data, "POST /api/data")]
+        if args.idempotency:
+            kinds.append(("data_key", data, "POST /api/data +key"))
+        runs: dict[str, list[dict]] = {name: [] for name, _, _ in kinds}
         for r in range(args.rounds):
-            # Both get the same request (key and X-User-Id headers); the no-op ignores them.
-            for name, url in (("noop", noop), ("data", data)):
+            # All get the same request (key and X-User-Id headers); the no-op ignores them.
+            for name, url, _ in kinds:
                 busy_before = wait_quiet(args.quiet_wait, args.quiet_threshold) if args.quiet_wait > 0 else None
                 spy = None
                 if args.py_spy:
                     spy = PySpy(server.proc.pid, RESULTS / f"pyspy-w{server.workers}-c{c}-{name}-r{r + 1}.txt",
                                 args.duration)
                 res = run_wrk(url, connections=c, threads=threads, duration=args.duration, sk=sk,
-                              users_file=users_file, account=account)
+                              users_file=users_file, account=account, idempotency=name == "data_key")
                 res["busy_before_pct"] = busy_before
                 if spy:
                     res["py_spy"] = spy.finish()
                 runs[name].append(res)
                 cpu = res["cpu"]
-                log(f"c={c} round {r + 1}/{args.rounds} {name:4}: {res['rps']:8.1f} req/s  "
+                log(f"c={c} round {r + 1}/{args.rounds} {name:8}: {res['rps']:8.1f} req/s  "
                     f"p50 {res['p50_ms']:6.2f} ms  p99 {res['p99_ms']:7.2f} ms  non-2xx {res['non_2xx']}  "
                     f"socket errors {res['socket_errors']}  machine busy {cpu['machine_busy_pct']}%  cpu µs/req "
                     + " ".join(f"{k}={v:.0f}" for k, v in cpu["cpu_us_per_request"].items()))
-        for name, endpoint in (("noop", "POST /api/_bench/noop"), ("data", "POST /api/data")):
+        for name, _, endpoint in kinds:
             rs = runs[name]
             rows.append({
                 "connections": c,
@@ -880,6 +885,13 @@ def print_table(config: dict) -> None:
         noisy = any(r.get("disturbed") for r in rows if r["connections"] == c)
         print(f"ratio tracked/no-op at {c:>3} connections: {ratio:.3f}  ({verdict} the 0.8 target)"
               + ("  * disturbed run" if noisy else ""))
+    for keyed in (r for r in rows if r["kind"] == "data_key"):
+        plain = next(r for r in rows if r["connections"] == keyed["connections"] and r["kind"] == "data")
+        extra = {k: keyed["cpu_us_per_request"][k] - plain["cpu_us_per_request"][k]
+                 for k in ("gunicorn", "pg_bench_backends", "redis")}
+        print(f"with Idempotency-Key at {keyed['connections']:>3} connections: {keyed['rps']:.1f} req/s, "
+              f"{keyed['rps'] / plain['rps'] if plain['rps'] else 0:.3f} of the plain tracked call; CPU µs/call more: "
+              + ", ".join(f"{k} {v:+.0f}" for k, v in extra.items()))
     ov = config.get("overshoot")
     if ov:
         st = ov["status_counts"]
