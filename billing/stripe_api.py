@@ -62,6 +62,12 @@ class StripeError(ApiError):
         return self.stripe_code == "resource_missing" and self.stripe_param == param
 
 
+def expandable_id(value: Any) -> str:
+    """The id in an expandable field of a Stripe object: the field holds the id, or the object
+    when expanded; "" when it is empty."""
+    return str((value.get("id") if isinstance(value, dict) else value) or "")
+
+
 def idempotency_key(kind: str, *parts: Any) -> str:
     """An idempotency key for a request that depends on ``parts`` (local ids, a version counter,
     the request's parameters): the same request gets the same key; any difference, a new one.

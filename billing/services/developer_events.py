@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tenants.models import EndUser
 from webhooks.events import SUBSCRIPTION_PAST_DUE, TRIAL_ENDING
 from webhooks.services import developer_event_emit
 
 from ..models import Subscription
+
+
+def _announce(*, type: str, end_user: EndUser, subscription: Subscription, moment: int | None,
+              **data: Any) -> None:
+    """``type`` about ``subscription``, once per subscription and ``moment`` (epoch seconds: the
+    period or the trial it is about)."""
+    developer_event_emit(
+        project_id=end_user.project_id, mode=end_user.mode, type=type,
+        data={"userId": end_user.public_id, "externalId": end_user.external_id,
+              "plan": subscription.tier.slug if subscription.tier else None,
+              "subscriptionId": subscription.stripe_subscription_id, **data},
+        dedupe_key=f"{type}:{subscription.stripe_subscription_id}:{'' if moment is None else moment}",
+    )
 
 
 def subscription_past_due_announce(*, end_user: EndUser, subscription: Subscription | None) -> None:
@@ -15,27 +30,16 @@ def subscription_past_due_announce(*, end_user: EndUser, subscription: Subscript
     if subscription is None or subscription.status != "past_due":
         return
     period_end = subscription.current_period_end
-    developer_event_emit(
-        project_id=end_user.project_id, mode=end_user.mode, type=SUBSCRIPTION_PAST_DUE,
-        data={"userId": end_user.public_id, "externalId": end_user.external_id,
-              "plan": subscription.tier.slug if subscription.tier else None,
-              "subscriptionId": subscription.stripe_subscription_id, "status": subscription.status,
-              "currentPeriodEnd": int(period_end.timestamp()) if period_end else None},
-        dedupe_key=f"{SUBSCRIPTION_PAST_DUE}:{subscription.stripe_subscription_id}:"
-                   f"{int(period_end.timestamp()) if period_end else ''}",
-    )
+    moment = int(period_end.timestamp()) if period_end else None
+    _announce(type=SUBSCRIPTION_PAST_DUE, end_user=end_user, subscription=subscription, moment=moment,
+              status=subscription.status, currentPeriodEnd=moment)
 
 
 def trial_ending_announce(*, subscription: Subscription) -> None:
     """``trial.ending``, once per subscription and trial, when Stripe says a trial ends in three days
     (``customer.subscription.trial_will_end``)."""
-    end_user, trial_end = subscription.end_user, subscription.trial_end
-    if subscription.status != "trialing" or trial_end is None:
+    if subscription.status != "trialing" or subscription.trial_end is None:
         return
-    developer_event_emit(
-        project_id=end_user.project_id, mode=end_user.mode, type=TRIAL_ENDING,
-        data={"userId": end_user.public_id, "externalId": end_user.external_id,
-              "plan": subscription.tier.slug if subscription.tier else None,
-              "subscriptionId": subscription.stripe_subscription_id, "trialEnd": int(trial_end.timestamp())},
-        dedupe_key=f"{TRIAL_ENDING}:{subscription.stripe_subscription_id}:{int(trial_end.timestamp())}",
-    )
+    moment = int(subscription.trial_end.timestamp())
+    _announce(type=TRIAL_ENDING, end_user=subscription.end_user, subscription=subscription, moment=moment,
+              trialEnd=moment)

@@ -131,9 +131,7 @@ def stripe_event_receive(*, payload: bytes, signature: str) -> tuple[StripeEvent
 
 
 def _id(value: Any) -> str | None:
-    if isinstance(value, dict):
-        value = value.get("id")
-    return str(value) if value else None
+    return stripe_api.expandable_id(value) or None
 
 
 def _invoice_subscription_id(invoice: dict[str, Any]) -> str | None:

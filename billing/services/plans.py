@@ -147,7 +147,7 @@ def _change(*, end_user: EndUser, subscription: Subscription, target: Tier, prev
         if stripe_sub.get("schedule"):
             schedule = stripe_sub["schedule"]
             stripe_api.subscription_schedule_release(mode=mode, account=account,
-                                                     schedule=schedule["id"] if isinstance(schedule, dict) else schedule)
+                                                     schedule=stripe_api.expandable_id(schedule))
         if stripe_sub.get("cancel_at_period_end"):
             stripe_api.subscription_set_cancel_at_period_end(mode=mode, account=account, subscription=sub_id,
                                                              cancel=False)
@@ -188,7 +188,7 @@ def _change(*, end_user: EndUser, subscription: Subscription, target: Tier, prev
             mode=mode, account=account, subscription=sub_id, current_price=item["price"]["id"],
             new_price=target.stripe_price_id, new_interval=target.interval, quantity=item.get("quantity") or 1,
             period_start=item["current_period_start"], period_end=item["current_period_end"],
-            schedule=(schedule["id"] if isinstance(schedule, dict) else schedule) or None,
+            schedule=stripe_api.expandable_id(schedule) or None,
             idempotency_key=stripe_api.idempotency_key("plan-schedule", sub_id, item["current_period_start"],
                                                        target.stripe_price_id, _changes_so_far(end_user),
                                                        idempotency_key),

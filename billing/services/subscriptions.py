@@ -45,25 +45,18 @@ def _price_id(stripe_sub: dict[str, Any]) -> str:
     items = (stripe_sub.get("items") or {}).get("data") or []
     if not items:
         return ""
-    price = items[0].get("price") or {}
-    return price.get("id", "") if isinstance(price, dict) else str(price)
+    return stripe_api.expandable_id(items[0].get("price"))
 
 
 def _customer_id(stripe_sub: dict[str, Any]) -> str:
-    customer = stripe_sub.get("customer")
-    return str(customer.get("id") if isinstance(customer, dict) else customer or "")
-
-
-def _ref(value: Any) -> str:
-    """An expandable field's id (the field holds the id, or the object when expanded)."""
-    return str((value.get("id") if isinstance(value, dict) else value) or "")
+    return stripe_api.expandable_id(stripe_sub.get("customer"))
 
 
 def _scheduled_change(*, connection: StripeConnection, stripe_sub: dict[str, Any],
                       period_end: datetime | None) -> tuple[str, Tier | None, datetime | None]:
     """(schedule id, tier, when) of the change waiting for the period's end: the project's default
     tier when the subscription cancels at period end, else the price of its schedule's next phase."""
-    schedule_id = _ref(stripe_sub.get("schedule"))
+    schedule_id = stripe_api.expandable_id(stripe_sub.get("schedule"))
     if stripe_sub.get("cancel_at_period_end"):
         default = Tier.objects.filter(project_id=connection.project_id, mode=connection.mode, is_default=True).first()
         return schedule_id, default, _ts(stripe_sub.get("cancel_at")) or period_end
@@ -77,8 +70,8 @@ def _scheduled_change(*, connection: StripeConnection, stripe_sub: dict[str, Any
     if not upcoming or not upcoming[0].get("items"):
         return schedule_id, None, None
     phase = upcoming[0]
-    return schedule_id, _tier_for_price(connection=connection, price_id=_ref(phase["items"][0]["price"])), \
-        _ts(phase["start_date"])
+    tier = _tier_for_price(connection=connection, price_id=stripe_api.expandable_id(phase["items"][0]["price"]))
+    return schedule_id, tier, _ts(phase["start_date"])
 
 
 def _end_user_for(*, connection: StripeConnection, stripe_sub: dict[str, Any]) -> EndUser | None:
