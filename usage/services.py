@@ -31,6 +31,7 @@ from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.backends.utils import CursorDebugWrapper
 from django.db.models import F
 from django.utils import timezone
 
@@ -176,6 +177,59 @@ def _sql_params(*, project_id: int, mode: str, user_public_id: str, now: datetim
     return params
 
 
+# --- PostgreSQL: the same statements, leaner for the client ---------------------------------
+# The worker's CPU per tracked call is mostly the client side of its two round trips, so on
+# PostgreSQL the statement asks the server for what is cheaper there than in Python: the
+# calendar month is computed from ``now`` in SQL (no month arithmetic, no two parameters to
+# adapt and send), and the period comes back as whole microseconds since the epoch, read by
+# psycopg's C integer loader instead of Django's Python timestamptz loader.
+
+_PG_MONTH_START = "date_trunc('month', %(now)s AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
+_PG_MONTH_END = "(date_trunc('month', %(now)s AT TIME ZONE 'UTC') + interval '1 month') AT TIME ZONE 'UTC'"
+_EPOCH = datetime(1970, 1, 1, tzinfo=dt_timezone.utc)
+
+
+def _pg_statement(sql: str) -> str:
+    return (sql.replace("%(month_start)s", _PG_MONTH_START).replace("%(month_end)s", _PG_MONTH_END)
+            .replace("RETURNING count, call_limit, period_start, period_end,",
+                     "RETURNING count, call_limit, (extract(epoch FROM period_start) * 1000000)::int8,"
+                     " (extract(epoch FROM period_end) * 1000000)::int8,", 1))
+
+
+_PG_STATEMENTS = {variant: _pg_statement(sql) for variant, sql in _STATEMENTS.items()}
+
+
+def _instant(value: int | datetime | str) -> datetime:
+    """A period bound as the statement returns it: microseconds since the epoch on PostgreSQL."""
+    if isinstance(value, int):
+        return _EPOCH + timedelta(microseconds=value)
+    return as_aware(value)
+
+
+def _pg_row(db, sql: str, params: dict) -> tuple | None:
+    """Run ``sql`` and return its one row (None: no row), on PostgreSQL straight on a psycopg
+    cursor kept with the connection rather than a new Django cursor each call (its wrapper,
+    a psycopg cursor and that cursor's adapter map). What Django's cursor does that matters
+    here is kept: the connection is opened (or found broken) as for any query, errors come
+    out as ``django.db`` errors (the outage middleware answers them with a 503), a broken
+    atomic block is refused, and the statement is in ``connection.queries`` whenever Django
+    records queries (``DEBUG``, ``assertNumQueries``)."""
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    db.validate_no_broken_transaction()
+    raw = db.connection
+    cursor = db.__dict__.get("_usage_cursor")
+    with db.wrap_database_errors:
+        if cursor is None or cursor.connection is not raw or cursor.closed:
+            cursor = db.__dict__["_usage_cursor"] = raw.cursor()
+        if not db.queries_logged:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+        with CursorDebugWrapper(cursor, db).debug_sql(sql, params):
+            cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
 def _count(*, project_id: int, mode: str, user_public_id: str | None, external_id: str | None,
            now: datetime, feature: str | None = None, amount: int = 1) -> Usage | None:
     """The upsert: the new usage, or None when refused (limit reached, or no such end user or meter)."""
@@ -183,17 +237,24 @@ def _count(*, project_id: int, mode: str, user_public_id: str | None, external_i
     named_feature = not is_default_meter(feature)
     # The connection once: each ``connection.x`` goes through Django's per-context proxy (measured ≈4 µs each).
     db = connections[DEFAULT_DB_ALIAS]
-    params = _sql_params(project_id=project_id, mode=mode, user_public_id=external_id if by_external_id
-                         else user_public_id, now=now, amount=amount, feature=feature if named_feature else None,
-                         db=db)
-    with db.cursor() as cursor:
-        cursor.execute(_track_sql(by_external_id=by_external_id, feature=named_feature, db=db), params)
-        row = cursor.fetchone()
+    variant = (named_feature, by_external_id, async_commit_allowed(db))
+    user = external_id if by_external_id else user_public_id
+    if db.vendor == "postgresql":
+        params = {"now": now, "user": user, "project": project_id, "mode": mode, "amount": amount}
+        if named_feature:
+            params["feature"] = feature
+        row = _pg_row(db, _PG_STATEMENTS[variant], params)
+    else:
+        params = _sql_params(project_id=project_id, mode=mode, user_public_id=user, now=now, amount=amount,
+                             feature=feature if named_feature else None, db=db)
+        with db.cursor() as cursor:
+            cursor.execute(_STATEMENTS[variant], params)
+            row = cursor.fetchone()
     if row is None:
         return None
     count, limit, start, end, public_id, plan = row
-    return Usage(user_id=public_id, plan=plan, count=count, limit=limit, period_start=as_aware(start),
-                 period_end=as_aware(end), feature=feature)
+    return Usage(user_id=public_id, plan=plan, count=count, limit=limit, period_start=_instant(start),
+                 period_end=_instant(end), feature=feature)
 
 
 def check_amount(amount: int) -> None:

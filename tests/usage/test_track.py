@@ -217,3 +217,35 @@ def test_inside_a_transaction_the_counter_commits_with_it(alice, settings):
             with connection.cursor() as cursor:
                 cursor.execute("SHOW synchronous_commit")
                 assert cursor.fetchone()[0] == "on"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_connection_gets_the_statement_again(alice):
+    """PostgreSQL runs the statement on a cursor kept with the connection: a closed one is replaced."""
+    user = alice.end_user()
+    assert track(alice, user).status_code == 200
+    connection.close()
+    assert track(alice, user).json()["usage"]["count"] == 2
+    assert UsageCounter.objects.get(end_user=user).count == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_lost_mid_call_is_a_503_and_the_next_request_reconnects(alice):
+    if connection.vendor != "postgresql":
+        pytest.skip("terminates a PostgreSQL backend")
+    import psycopg
+
+    user = alice.end_user()
+    client = alice.api(HTTP_X_USER_ID=user.public_id)
+    client.raise_request_exception = False
+    assert client.post("/api/data").status_code == 200
+    backend = connection.connection.info.backend_pid
+    settings_dict = connection.settings_dict
+    with psycopg.connect(dbname=settings_dict["NAME"], user=settings_dict["USER"], password=settings_dict["PASSWORD"],
+                         host=settings_dict["HOST"], port=settings_dict["PORT"] or 5432, autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [backend])
+    lost = client.post("/api/data")
+    assert lost.status_code == 503 and lost.json()["code"] == "dependency_unavailable"
+    assert connection.errors_occurred  # Django's error wrapping saw it, so the end of the request closes it
+    connection.close_if_unusable_or_obsolete()  # what the end of a request does (the test client skips it)
+    assert client.post("/api/data").json()["usage"]["count"] == 2
