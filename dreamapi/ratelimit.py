@@ -19,6 +19,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import InvalidResponse, NoScriptError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from .errors import ApiError
 
@@ -101,27 +104,85 @@ def _exchange(packed: bytes) -> Any:
     """Send one packed command and read its answer. A connection the server closed while it
     sat idle (Redis restarted) is made again and the command sent once more; a timeout is not
     retried (the command may have run)."""
-    from redis.exceptions import ConnectionError as RedisConnectionError
-    from redis.exceptions import TimeoutError as RedisTimeoutError
-
     connection = _connection()
     try:
         connection.send_packed_command((packed,))
-        return connection.read_response()
+        return _read_reply(connection)
     except RedisTimeoutError:
         raise
     except RedisConnectionError:
         connection.disconnect()
         connection.send_packed_command((packed,))
-        return connection.read_response()
+        return _read_reply(connection)
+
+
+_INCOMPLETE = object()
+
+
+def _parse_reply(buffer: bytes) -> Any:
+    """The reply in ``buffer``, ``_INCOMPLETE`` while more is to come: what our commands get in
+    RESP2 or RESP3 (redis-py's default): an integer, a bulk or simple string, a null, or an
+    error, raised as redis-py raises it."""
+    line_end = buffer.find(b"\r\n")
+    if line_end < 0:
+        return _INCOMPLETE
+    kind, line = buffer[:1], buffer[1:line_end]
+    if kind == b":":
+        return int(line)
+    if kind in (b"$", b"!"):  # a bulk string; "!": an error as a bulk string (RESP3)
+        length = int(line)
+        if length < 0:
+            return None  # RESP2's null
+        body_end = line_end + 2 + length
+        if len(buffer) < body_end + 2:
+            return _INCOMPLETE
+        if kind == b"$":
+            return buffer[line_end + 2:body_end]
+        line = buffer[line_end + 2:body_end]
+    elif kind == b"+":
+        return line
+    elif kind == b"_":
+        return None  # RESP3's null
+    elif kind != b"-":
+        raise InvalidResponse(f"unexpected reply from Redis: {buffer[:40]!r}")
+    message = line.decode(errors="replace")
+    raise NoScriptError(message) if message.startswith("NOSCRIPT") else ResponseError(message)
+
+
+def _read_reply(connection) -> Any:
+    """The reply to the command just sent, read straight from the connection's socket: the
+    replies our commands get are a few bytes, and redis-py's parser layer cost as much CPU as
+    the rest of the round trip. Its parser's buffer stays empty (every reply is read whole
+    before the next command goes out); on any failure the connection is dropped, so a late
+    reply can never be read as the answer to another command."""
+    sock = connection._sock
+    buffer = b""
+    try:
+        while True:
+            chunk = sock.recv(4096)
+            if not chunk:
+                raise RedisConnectionError("Redis closed the connection.")
+            buffer += chunk
+            reply = _parse_reply(buffer)
+            if reply is not _INCOMPLETE:
+                return reply
+    except (NoScriptError, ResponseError):
+        raise  # a whole reply was read: the connection is in step
+    except TimeoutError as exc:  # socket.timeout
+        connection.disconnect()
+        raise RedisTimeoutError("Timeout reading from Redis") from exc
+    except OSError as exc:
+        connection.disconnect()
+        raise RedisConnectionError(f"Error while reading from Redis: {exc}") from exc
+    except BaseException:
+        connection.disconnect()
+        raise
 
 
 def _hit(key: str, ttl: int) -> int:
     """``_HIT_LUA`` on the key: EVALSHA, and EVAL (which caches the script) when Redis answers
     NOSCRIPT, e.g. after a restart or SCRIPT FLUSH. Commands packed by hand: the redis-py
     client's command layer cost more than the round trip itself."""
-    from redis.exceptions import NoScriptError
-
     key_bytes, ttl_bytes = key.encode(), str(ttl).encode()
     tail = b"$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(key_bytes), key_bytes, len(ttl_bytes), ttl_bytes)
     try:
