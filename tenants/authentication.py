@@ -217,10 +217,10 @@ class ApiKeyAuthentication(BaseAuthentication):
         raw_key, publishable = presented_key(request)
         if not raw_key:
             raise invalid_key()
-        address = client_ip(request)
-        context = resolve_key(raw_key, before_lookup=lambda: _check_not_blocked(address))
+        # The address matters only to a key this process has not cached: parsed only then.
+        context = resolve_key(raw_key, before_lookup=lambda: _check_not_blocked(client_ip(request)))
         if context is None:
-            raise _key_failed(address)
+            raise _key_failed(client_ip(request))
         if publishable is not None:
             _check_publishable_key_header(context, raw_key, publishable)
         if context.kind not in self.allowed_kinds:
