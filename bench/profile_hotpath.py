@@ -74,6 +74,9 @@ def main() -> None:
     ap.add_argument("--diff", type=int, default=0, metavar="LINES",
                     help="cProfile both requests and print where the tracked one spends more CPU (self time per "
                          "function and per package; cProfile inflates absolute figures several times, compare shares)")
+    ap.add_argument("--diff-base", choices=("noop", "floor"), default="noop",
+                    help="what --diff compares the tracked call with: the no-op, or the no-op plus the two round "
+                         "trips (/api/_bench/roundtrips), which leaves only what the tracked call does besides them")
     args = ap.parse_args()
 
     import django
@@ -128,6 +131,7 @@ def main() -> None:
         return run
 
     noop, data = call("/api/_bench/noop"), call("/api/data")
+    floor = call("/api/_bench/roundtrips")  # the no-op plus the tracked call's two round trips
     noop_drf = call("/api/_bench/noop-drf")
     for _ in range(200):  # warm: imports, key cache, DB and Redis connections
         noop(); data(); noop_drf()
@@ -207,6 +211,7 @@ def main() -> None:
     rows = [
         ("POST /api/_bench/noop-drf (whole request, through DRF)", noop_drf),
         ("POST /api/_bench/noop (whole request)", noop),
+        ("POST /api/_bench/roundtrips (no-op + SELECT 1 + PING)", floor),
         ("POST /api/data (whole request)", data),
         ("  resolve_key (cache hit: regex + sha256)", lambda: resolve_key(sk)),
         ("  rate_limit_hit (one Redis round trip)", lambda: rate_limit_hit(scope=scope, limit=10**9)),
@@ -263,7 +268,7 @@ def main() -> None:
         print(out.getvalue())
 
     if args.diff:
-        print_diff(noop, data, args.n, args.diff)
+        print_diff(floor if args.diff_base == "floor" else noop, data, args.n, args.diff)
 
 
 def print_diff(noop, data, n: int, lines: int) -> None:
@@ -284,7 +289,7 @@ def print_diff(noop, data, n: int, lines: int) -> None:
 
     a, b = profile(noop), profile(data)
     total_a, total_b = sum(v[0] for v in a.values()), sum(v[0] for v in b.values())
-    print(f"\ncProfile (CPU clock), self time per request: no-op {total_a / n * 1e6:.0f} µs, tracked "
+    print(f"\ncProfile (CPU clock), self time per request: baseline {total_a / n * 1e6:.0f} µs, tracked "
           f"{total_b / n * 1e6:.0f} µs (profiling inflates these; the difference is what tracking adds)")
     extra = total_b - total_a
     by_pkg_a: dict[str, float] = {}

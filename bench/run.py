@@ -104,6 +104,9 @@ def parse_args() -> argparse.Namespace:
                         "and a table of the tracked call's throughput and p50/p99 per worker count")
     p.add_argument("--idempotency", action="store_true",
                    help="also measure POST /api/data with a new Idempotency-Key on every call")
+    p.add_argument("--floor", action="store_true",
+                   help="also measure POST /api/_bench/roundtrips: the no-op plus the tracked call's two round trips "
+                        "(SELECT 1, Redis PING) and nothing else, to split the tracked call's extra worker CPU")
     p.add_argument("--skip-overshoot", action="store_true", help="measure only (no overshoot phase)")
     p.add_argument("--port", type=int, default=int(env_default("BENCH_PORT", 0)), help="default: a free port")
     p.add_argument("--drop", action="store_true", help="drop the bench database at the end")
@@ -723,6 +726,8 @@ def measure(server: Server, args, sk: str, users_file: str, account: CpuAccount)
             run_wrk(noop, connections=c, threads=threads, duration=args.warmup, sk=sk, users_file=users_file)
             run_wrk(data, connections=c, threads=threads, duration=args.warmup, sk=sk, users_file=users_file)
         kinds = [("noop", noop, "POST /api/_bench/noop"), ("data", data, "POST /api/data")]
+        if args.floor:
+            kinds.append(("floor", f"{server.base}/api/_bench/roundtrips", "floor (SELECT 1+PING)"))
         if args.idempotency:
             kinds.append(("data_key", data, "POST /api/data +key"))
         runs: dict[str, list[dict]] = {name: [] for name, _, _ in kinds}
@@ -885,6 +890,12 @@ def print_table(config: dict) -> None:
         noisy = any(r.get("disturbed") for r in rows if r["connections"] == c)
         print(f"ratio tracked/no-op at {c:>3} connections: {ratio:.3f}  ({verdict} the 0.8 target)"
               + ("  * disturbed run" if noisy else ""))
+    for floor in (r for r in rows if r["kind"] == "floor"):
+        same = {r["kind"]: r["cpu_us_per_request"]["gunicorn"] for r in rows if r["connections"] == floor["connections"]}
+        print(f"worker CPU µs/call at {floor['connections']:>3} connections: tracked - no-op {same['data'] - same['noop']:+.0f}"
+              f" = the two round trips alone (floor - no-op) {same['floor'] - same['noop']:+.0f}"
+              f" + everything else (tracked - floor) {same['data'] - same['floor']:+.0f}; "
+              f"floor/no-op throughput {floor['rps'] / next(r['rps'] for r in rows if r['connections'] == floor['connections'] and r['kind'] == 'noop'):.3f}")
     for keyed in (r for r in rows if r["kind"] == "data_key"):
         plain = next(r for r in rows if r["connections"] == keyed["connections"] and r["kind"] == "data")
         extra = {k: keyed["cpu_us_per_request"][k] - plain["cpu_us_per_request"][k]

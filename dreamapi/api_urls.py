@@ -43,9 +43,10 @@ urlpatterns = [
 ]
 
 if settings.BENCH_ENDPOINTS:
-    from usage.bench import NoopDrfApi, noop
+    from usage.bench import NoopDrfApi, noop, roundtrips
 
     urlpatterns += [
         path("_bench/noop", noop, name="api-bench-noop"),
         path("_bench/noop-drf", NoopDrfApi.as_view(), name="api-bench-noop-drf"),
+        path("_bench/roundtrips", roundtrips, name="api-bench-roundtrips"),
     ]

@@ -191,6 +191,17 @@ def _hit(key: str, ttl: int) -> int:
         return int(_exchange(b"".join(_connection().pack_command("EVAL", _HIT_LUA, 1, key, ttl))))
 
 
+def round_trip() -> bool:
+    """One ``PING`` on this thread's connection, as a hit is sent and read (bench/: the cost of
+    the round trip alone). False without Redis or when it does not answer."""
+    if not settings.REDIS_URL:
+        return False
+    try:
+        return _exchange(b"*1\r\n$4\r\nPING\r\n") == b"PONG"
+    except Exception:
+        return False
+
+
 def reset_client() -> None:
     """Forget the Redis connections and any back-off (settings changed, e.g. in tests; a fork)."""
     global _pool, _local, _down_until
