@@ -182,6 +182,8 @@ def test_the_statement_is_a_single_conditional_upsert(alice, django_assert_num_q
     sql = captured.captured_queries[0]["sql"].upper()
     assert "ON CONFLICT" in sql and "WHERE" in sql and "RETURNING" in sql
     assert connection.vendor in ("postgresql", "sqlite")
+    if connection.vendor == "postgresql":  # the month computed in SQL, the period returned as integers
+        assert "DATE_TRUNC('MONTH'" in sql and "%(MONTH_START)S" not in sql and "EXTRACT(EPOCH FROM PERIOD_START)" in sql
 
 
 @pytest.mark.django_db(transaction=True)
